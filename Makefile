@@ -1,0 +1,75 @@
+# Two commands matter: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# python3.13, else python3.12; a pyenv shim that cannot run is skipped for the real binary.
+PYTHON ?= $(shell for v in 3.13 3.12; do \
+	  p=$$(python$$v -c 'import sys; print(sys.executable)' 2>/dev/null) && { echo $$p; exit; }; \
+	  for c in $$HOME/.pyenv/versions/$$v*/bin/python$$v /usr/local/bin/python$$v /usr/bin/python$$v; do \
+	    [ -x "$$c" ] && { echo $$c; exit; }; done; \
+	done)
+
+.PHONY: help run test e2e bench lint format ci clean install install-test
+
+help:
+	@echo "make run    site on http://127.0.0.1:$(PORT) with the task worker and demo content"
+	@echo "make test   the test suite (SQLite; set DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make e2e    browser tests in Debian's Chromium"
+	@echo "make lint   ruff check and format check"
+	@echo "make clean  remove the virtualenv, the local database and collected files"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.13 or 3.12 is required (python3.13 not found)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	@touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-test: $(VENV)/.installed-test
+
+run: export DEBUG ?= 1
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py load_demo_content
+	$(BIN)/python manage.py ensure_author
+	@echo "Starting the site on http://127.0.0.1:$(PORT)/ and the task worker. Ctrl-C stops both."
+	@trap 'kill -TERM $$worker $$web 2>/dev/null; wait $$worker $$web 2>/dev/null; echo "Stopped."' EXIT INT TERM; \
+	  $(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
+	  PORT=$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py config.wsgi & web=$$!; \
+	  wait -n $$worker $$web
+
+test: install-test
+	$(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+
+e2e: install-test
+	npm ci --no-audit --no-fund --silent
+	$(BIN)/pytest -m e2e -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python -m tests.bench
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) var node_modules *.egg-info

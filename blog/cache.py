@@ -1,0 +1,87 @@
+"""A shared cache for anonymous page views, invalidated by publishing.
+
+Anonymous GETs of public pages are stored whole in the default cache (Redis, or the database
+cache, so every gunicorn worker and web node sees the same copy) and marked
+`Cache-Control: public` so a reverse proxy or CDN may keep them too. Anything personal bypasses
+it: a request carrying a session or messages cookie, a response that sets a cookie or varies on
+one, or any status but 200.
+
+Invalidation is by generation: every stored page is keyed under the current generation, and a
+change to public content starts a new one. The generation also remembers the next scheduled
+`publish_at`, so a scheduled post appears on time without any job running.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+
+STATE_KEY = "pagecache:state"
+BROWSER_MAX_AGE = 60
+PERSONAL_COOKIES = ("sessionid", "csrftoken", "messages")
+
+
+def invalidate_public_pages() -> None:
+    """Forget every cached public page (called when posts, comments or editions change)."""
+    cache.delete(STATE_KEY)
+
+
+def _current_state(now):
+    from blog.models import Post
+
+    state = cache.get(STATE_KEY)
+    if state is None or (state["next_publish"] and state["next_publish"] <= now):
+        next_publish = (
+            Post.objects.scheduled(now=now)
+            .order_by("publish_at")
+            .values_list("publish_at", flat=True)
+            .first()
+        )
+        state = {"generation": uuid.uuid4().hex, "next_publish": next_publish}
+        cache.set(STATE_KEY, state, None)
+    return state
+
+
+def _has_personal_cookie(request) -> bool:
+    names = {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, *PERSONAL_COOKIES}
+    return any(name in request.COOKIES for name in names)
+
+
+def _storable(response) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    vary = response.headers.get("Vary", "").lower()
+    cache_control = response.headers.get("Cache-Control", "").lower()
+    return "cookie" not in vary and not any(
+        word in cache_control for word in ("private", "no-store", "no-cache")
+    )
+
+
+class AnonymousPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") or _has_personal_cookie(request):
+            return self.get_response(request)
+
+        now = timezone.now()
+        state = _current_state(now)
+        key = f"pagecache:{state['generation']}:{request.build_absolute_uri()}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+
+        response = self.get_response(request)
+        if _storable(response):
+            timeout = settings.PAGE_CACHE_SECONDS
+            if state["next_publish"]:
+                seconds_left = (state["next_publish"] - now).total_seconds()
+                timeout = max(1, min(timeout, int(seconds_left) + 1))
+            patch_cache_control(
+                response, public=True, max_age=min(BROWSER_MAX_AGE, timeout), s_maxage=timeout
+            )
+            cache.set(key, response, timeout)
+        return response

@@ -1,0 +1,146 @@
+import math
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.markup import plain_text, render_post_body
+
+WORDS_PER_MINUTE = 230
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self, *, now=None):
+        """Posts the public may read: published, and their publication time has come.
+
+        A post scheduled for later is simply a published post whose `publish_at` lies in the
+        future, so it appears at that moment with no job having to flip a flag.
+        """
+        return self.filter(status=Post.Status.PUBLISHED, publish_at__lte=now or timezone.now())
+
+    def scheduled(self, *, now=None):
+        """Published posts still waiting for their `publish_at`."""
+        return self.filter(status=Post.Status.PUBLISHED, publish_at__gt=now or timezone.now())
+
+    def drafts(self):
+        """Posts the author is still writing: never shown to the public."""
+        return self.filter(status=Post.Status.DRAFT)
+
+    def for_listing(self):
+        """Only what listing pages show, with the author fetched in the same query."""
+        return self.select_related("author").defer("body", "body_html")
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "Article"
+        OPED = "oped", "OpEd"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The last part of the post's address. Keep it once published: links use it.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.OPED)
+    standfirst = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="One or two sentences under the title; also the search-engine description.",
+    )
+    body = models.TextField(
+        help_text="Markdown. Each line is a paragraph; “> ” starts a quote, “## ” a subheading."
+    )
+    body_html = models.TextField(editable=False, default="")
+    reading_minutes = models.PositiveSmallIntegerField(editable=False, default=1)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the post goes live: empty means now, a future time schedules it.",
+    )
+    featured = models.BooleanField(default=False, help_text="Shown first on the home page.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-id"]
+        get_latest_by = "publish_at"
+        indexes = [models.Index(fields=["status", "-publish_at"], name="post_status_publish_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(publish_at__isnull=False),
+                name="post_published_has_publish_at",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        if not self.body.strip():
+            raise ValidationError({"body": "A post needs some text."})
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        self.body_html = render_post_body(self.body)
+        words = len(plain_text(self.body_html).split())
+        self.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        when = timezone.localtime(self.publish_at or self.created_at or timezone.now())
+        return reverse(
+            "blog:post-detail", kwargs={"year": when.year, "month": when.month, "slug": self.slug}
+        )
+
+    @property
+    def is_published(self) -> bool:
+        """Mirrors `PostQuerySet.published()` for one instance."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at > timezone.now()
+        )
+
+    @property
+    def state_label(self) -> str:
+        if self.is_published:
+            return "Published"
+        if self.is_scheduled:
+            return "Scheduled"
+        return "Draft"
+
+    @property
+    def description(self) -> str:
+        """The standfirst, or the opening of the text when there is none."""
+        if self.standfirst:
+            return self.standfirst
+        text = plain_text(self.body_html)
+        return text if len(text) <= 200 else text[:199].rsplit(" ", 1)[0] + "…"
+
+    @property
+    def author_name(self) -> str:
+        return self.author.get_full_name() or self.author.get_username()

@@ -1,0 +1,120 @@
+"""Turn environment variables into settings values.
+
+Every setting that differs between a laptop and production is read here, so the settings
+module stays a flat list of assignments and these parsers can be tested on their own.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def get_bool(name: str, default: bool = False, environ=os.environ) -> bool:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1/0, true/false, yes/no or on/off; got {raw!r}.")
+
+
+def get_list(name: str, default: list[str] | None = None, environ=os.environ) -> list[str]:
+    raw = environ.get(name)
+    if raw is None:
+        return list(default or [])
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database_config(url: str | None, *, sqlite_path: Path) -> dict:
+    """`DATABASE_URL` to a DATABASES entry; without one, a tuned SQLite file.
+
+    SQLite runs in WAL mode (readers never block the writer), waits for a lock instead of
+    failing at once, and opens write transactions with BEGIN IMMEDIATE so two writers queue
+    rather than one dying with "database is locked" on lock upgrade.
+    https://docs.djangoproject.com/en/6.1/ref/databases/#sqlite-notes
+    """
+    if not url:
+        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": sqlite_path,
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as err:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {err}") from err
+    if not config.get("ENGINE"):
+        raise ImproperlyConfigured("DATABASE_URL has an unknown scheme.")
+    return config
+
+
+def mailers_from_url(url: str) -> dict:
+    """`EMAIL_URL` to Django 6.1's MAILERS setting.
+
+    Accepted forms: ``console:``, ``locmem:``, ``dummy:``, ``file:///path``,
+    ``smtp://user:pass@host:587/?tls=1`` (STARTTLS) and ``smtps://user:pass@host:465``
+    (implicit TLS). Credentials are URL-decoded, so a password may hold ``@`` as ``%40``.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    simple = {
+        "console": "django.core.mail.backends.console.EmailBackend",
+        "locmem": "django.core.mail.backends.locmem.EmailBackend",
+        "dummy": "django.core.mail.backends.dummy.EmailBackend",
+    }
+    if scheme in simple:
+        return {"default": {"BACKEND": simple[scheme]}}
+    if scheme == "file":
+        if not parts.path:
+            raise ImproperlyConfigured("EMAIL_URL file:// needs a folder, e.g. file:///var/mail.")
+        return {
+            "default": {
+                "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "OPTIONS": {"file_path": parts.path},
+            }
+        }
+    if scheme not in {"smtp", "smtps"}:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL scheme {scheme!r} is not one of smtp, smtps, console, locmem, dummy, file."
+        )
+    if not parts.hostname:
+        raise ImproperlyConfigured("EMAIL_URL needs a host, e.g. smtp://mail.example.org:587.")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    options = {
+        "host": parts.hostname,
+        "port": parts.port or (465 if scheme == "smtps" else 25),
+        "timeout": int(query.get("timeout", 20)),
+    }
+    if parts.username:
+        options["username"] = unquote(parts.username)
+        options["password"] = unquote(parts.password or "")
+    if scheme == "smtps" or query.get("ssl", "").lower() in TRUE_WORDS:
+        options["use_ssl"] = True
+    elif query.get("tls", "").lower() in TRUE_WORDS:
+        options["use_tls"] = True
+    return {
+        "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+    }
+
+
+def cache_config(redis_url: str | None, *, fallback: dict) -> dict:
+    """A shared Redis cache when `REDIS_URL` is set, the given fallback otherwise."""
+    if redis_url:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    return fallback

@@ -1,0 +1,9 @@
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+from config.startup import load_settings_or_exit
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+load_settings_or_exit()
+application = get_wsgi_application()

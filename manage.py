@@ -1,0 +1,17 @@
+#!/usr/bin/env python
+import os
+import sys
+
+
+def main():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    from django.core.management import execute_from_command_line
+
+    from config.startup import load_settings_or_exit
+
+    load_settings_or_exit()
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()
