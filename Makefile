@@ -51,11 +51,11 @@ run: install
 	  wait -n $$worker $$web
 
 test: install-test
-	$(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest --ds=config.settings.test -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
 e2e: install-test
 	npm ci --no-audit --no-fund --silent
-	$(BIN)/pytest -m e2e -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
+	$(BIN)/pytest --ds=config.settings.test -m e2e -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python -m tests.bench
