@@ -1,4 +1,5 @@
 import math
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +10,23 @@ from django.utils import timezone
 from blog.markup import plain_text, render_post_body
 
 WORDS_PER_MINUTE = 230
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.CharField(
+        max_length=300, blank=True, help_text="One line shown at the top of the tag's page."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("blog:tag-detail", kwargs={"slug": self.slug})
 
 
 class PostQuerySet(models.QuerySet):
@@ -28,9 +46,22 @@ class PostQuerySet(models.QuerySet):
         """Posts the author is still writing: never shown to the public."""
         return self.filter(status=Post.Status.DRAFT)
 
+    def tagged(self, tag):
+        """Posts carrying the given tag."""
+        return self.filter(tags=tag)
+
     def for_listing(self):
-        """Only what listing pages show, with the author fetched in the same query."""
-        return self.select_related("author").defer("body", "body_html")
+        """What listing pages show, in a fixed number of queries whatever the page size."""
+        return (
+            self.select_related("author")
+            .prefetch_related(
+                models.Prefetch("tags", queryset=Tag.objects.only("name", "slug")),
+                models.Prefetch(
+                    "images", queryset=Image.objects.filter(is_cover=True), to_attr="covers"
+                ),
+            )
+            .defer("body", "body_html")
+        )
 
 
 class Post(models.Model):
@@ -69,6 +100,7 @@ class Post(models.Model):
         help_text="When the post goes live: empty means now, a future time schedules it.",
     )
     featured = models.BooleanField(default=False, help_text="Shown first on the home page.")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -144,3 +176,101 @@ class Post(models.Model):
     @property
     def author_name(self) -> str:
         return self.author.get_full_name() or self.author.get_username()
+
+    @property
+    def cover(self):
+        """The image marked as cover, from the listing prefetch when there is one."""
+        if hasattr(self, "covers"):
+            return self.covers[0] if self.covers else None
+        return self.images.filter(is_cover=True).first()
+
+
+def image_upload_to(instance, filename):
+    """Server-chosen names only: nothing of the uploader's file name reaches the disk."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"uploads/{uuid.uuid4().hex}.{extension}"
+
+
+class Image(models.Model):
+    """An image uploaded on a post's page: in the body, or the post's cover."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+    file = models.ImageField(upload_to=image_upload_to, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    alt_text = models.CharField(
+        max_length=250,
+        help_text="What the image shows, for readers who cannot see it. Required.",
+    )
+    caption = models.CharField(max_length=300, blank=True)
+    credit = models.CharField(max_length=200, blank=True, help_text="Photographer or source.")
+    is_cover = models.BooleanField("cover", default=False, help_text="Use as the post's cover.")
+    renditions = models.JSONField(default=list, editable=False)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post"], condition=models.Q(is_cover=True), name="image_one_cover_per_post"
+            ),
+        ]
+
+    def __str__(self):
+        return self.alt_text
+
+
+class Source(models.Model):
+    """A link the post cites, listed under it as “Sources”."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="sources")
+    position = models.PositiveSmallIntegerField(default=0)
+    publisher = models.CharField(max_length=120, help_text="e.g. Reuters, MSN, a city council.")
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=600)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}"
+
+
+class Correction(models.Model):
+    """A dated correction or update note, shown at the top of the post."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="corrections")
+    noted_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(help_text="What changed and why, in a sentence or two.")
+
+    class Meta:
+        ordering = ["noted_at", "id"]
+        get_latest_by = "noted_at"
+
+    def __str__(self):
+        return f"Correction of {timezone.localtime(self.noted_at):%d %b %Y}"
+
+
+class AuthorProfile(models.Model):
+    """The writer as readers meet them on the About page and in bylines."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    bio = models.TextField(help_text="Markdown. Shown on the About page.")
+    bio_html = models.TextField(editable=False, default="")
+    photo = models.ImageField(upload_to=image_upload_to, blank=True)
+    photo_alt = models.CharField(max_length=250, blank=True)
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.get_username()
+
+    def clean(self):
+        if self.photo and not self.photo_alt.strip():
+            raise ValidationError(
+                {"photo_alt": "Describe the photo for readers who cannot see it."}
+            )
+
+    def save(self, *args, **kwargs):
+        self.bio_html = render_post_body(self.bio)
+        super().save(*args, **kwargs)
