@@ -1,8 +1,15 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from blog.models import Post
+from blog.forms import AuthorProfileAdminForm, ImageAdminForm, image_snippet
+from blog.links import absolute_url
+from blog.models import AuthorProfile, Correction, Image, Post, Source, Tag
+from blog.previews import preview_url
+from blog.views import render_post_preview
 
 
 class PublicationStateFilter(admin.SimpleListFilter):
@@ -23,21 +30,56 @@ class PublicationStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ImageInline(admin.StackedInline):
+    model = Image
+    form = ImageAdminForm
+    extra = 0
+    fields = ["file", "alt_text", "caption", "credit", "is_cover", "snippet"]
+    readonly_fields = ["snippet"]
+    verbose_name = "image"
+    verbose_name_plural = "Images (upload, then paste the snippet into the body, or tick “cover”)"
+
+    @admin.display(description="Paste into the body")
+    def snippet(self, image):
+        if not image.pk:
+            return "Save the post to get the snippet."
+        return format_html("<code>{}</code>", image_snippet(image))
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    extra = 0
+    fields = ["position", "publisher", "title", "url"]
+    verbose_name_plural = "Sources (cited links, listed under the post)"
+
+
+class CorrectionInline(admin.TabularInline):
+    model = Correction
+    extra = 0
+    fields = ["noted_at", "note"]
+    verbose_name_plural = "Corrections and updates (shown dated at the top of the post)"
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     list_display = ["title", "state", "kind", "publish_at", "featured", "author"]
     list_display_links = ["title"]
-    list_filter = [PublicationStateFilter, "kind", "featured", "author"]
+    list_filter = [PublicationStateFilter, "kind", "featured", "tags", "author"]
     search_fields = ["title", "standfirst", "body"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["created_at", "updated_at", "reading_minutes"]
+    filter_horizontal = ["tags"]
+    readonly_fields = ["created_at", "updated_at", "reading_minutes", "preview_links"]
     actions = ["publish_now", "unpublish"]
     list_select_related = ["author"]
     save_on_top = True
+    inlines = [ImageInline, SourceInline, CorrectionInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "kind", "standfirst", "body"]}),
-        ("Publishing", {"fields": ["status", "publish_at", "featured", "author"]}),
+        (None, {"fields": ["title", "slug", "kind", "standfirst", "body", "tags"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "publish_at", "featured", "author", "preview_links"]},
+        ),
         (
             "History",
             {"fields": ["created_at", "updated_at", "reading_minutes"], "classes": ["collapse"]},
@@ -46,9 +88,34 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.display(description="State", ordering="status")
     def state(self, post):
-        css = {"Published": "published", "Scheduled": "scheduled", "Draft": "draft"}
-        label = post.state_label
-        return format_html('<span class="post-state post-state--{}">{}</span>', css[label], label)
+        return post.state_label
+
+    @admin.display(description="Preview")
+    def preview_links(self, post):
+        if not post.pk:
+            return "Save the post to preview it."
+        return format_html(
+            '<a href="{}" target="_blank">Preview as readers will see it</a><br>'
+            "Share before publishing (works for a week, no login needed): <code>{}</code>",
+            reverse("admin:blog_post_preview", args=[post.pk]),
+            absolute_url(preview_url(post)),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="blog_post_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, pk):
+        post = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_view_or_change_permission(request, post):
+            raise PermissionDenied
+        return render_post_preview(request, post)
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
@@ -75,3 +142,16 @@ class PostAdmin(admin.ModelAdmin):
             post.save()
             count += 1
         self.message_user(request, f"{count} post(s) moved back to draft.", messages.SUCCESS)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "description"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(AuthorProfile)
+class AuthorProfileAdmin(admin.ModelAdmin):
+    form = AuthorProfileAdminForm
+    list_display = ["__str__", "user"]

@@ -6,4 +6,7 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import signals  # noqa: F401 (connects the cache invalidation receivers)
+        from blog import (  # noqa: F401 (connects receivers: cache invalidation, image files)
+            images,
+            signals,
+        )

@@ -3,10 +3,11 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from blog import images
 from blog.markup import plain_text, render_post_body
 
 WORDS_PER_MINUTE = 230
@@ -186,8 +187,13 @@ class Post(models.Model):
 
 
 def image_upload_to(instance, filename):
-    """Server-chosen names only: nothing of the uploader's file name reaches the disk."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    """Server-chosen names only: nothing of the uploader's file name reaches the disk.
+
+    The extension is that of the format the upload was re-encoded to (`images.sanitise_upload`).
+    """
+    extension = filename.rsplit(".", 1)[-1].lower()
+    if extension not in images.FILE_EXTENSIONS.values():
+        raise ValueError(f"Not the name of a re-encoded image: {filename!r}.")
     return f"uploads/{uuid.uuid4().hex}.{extension}"
 
 
@@ -195,7 +201,12 @@ class Image(models.Model):
     """An image uploaded on a post's page: in the body, or the post's cover."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
-    file = models.ImageField(upload_to=image_upload_to, width_field="width", height_field="height")
+    file = models.ImageField(
+        upload_to=image_upload_to,
+        width_field="width",
+        height_field="height",
+        validators=[images.validate_image_upload],
+    )
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt_text = models.CharField(
@@ -218,6 +229,26 @@ class Image(models.Model):
 
     def __str__(self):
         return self.alt_text
+
+    def save(self, *args, **kwargs):
+        new_upload = images.is_new_upload(self.file)
+        replaced_files = self._stored_file_names() if new_upload else []
+        if new_upload:
+            self.file = images.sanitise_upload(self.file)
+            self.renditions = []
+        super().save(*args, **kwargs)
+        if new_upload:
+            from blog.tasks import make_image_renditions  # blog.tasks imports this module
+
+            images.delete_files_on_commit(replaced_files)
+            transaction.on_commit(lambda: make_image_renditions.enqueue(self.pk), robust=True)
+
+    def _stored_file_names(self) -> list[str]:
+        """The files this row pointed to before a new upload replaced them."""
+        if self.pk is None:
+            return []
+        stored = type(self).objects.filter(pk=self.pk).values_list("file", "renditions").first()
+        return images.stored_file_names(*stored) if stored else []
 
 
 class Source(models.Model):
@@ -259,7 +290,9 @@ class AuthorProfile(models.Model):
     )
     bio = models.TextField(help_text="Markdown. Shown on the About page.")
     bio_html = models.TextField(editable=False, default="")
-    photo = models.ImageField(upload_to=image_upload_to, blank=True)
+    photo = models.ImageField(
+        upload_to=image_upload_to, blank=True, validators=[images.validate_image_upload]
+    )
     photo_alt = models.CharField(max_length=250, blank=True)
 
     def __str__(self):
@@ -272,5 +305,7 @@ class AuthorProfile(models.Model):
             )
 
     def save(self, *args, **kwargs):
+        if images.is_new_upload(self.photo):
+            self.photo = images.sanitise_upload(self.photo)
         self.bio_html = render_post_body(self.bio)
         super().save(*args, **kwargs)

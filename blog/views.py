@@ -1,27 +1,86 @@
-from django.http import HttpResponsePermanentRedirect
-from django.utils import timezone
-from django.views.generic import DetailView, ListView
+import datetime
+from collections import Counter
 
-from blog.models import Post
+from django.conf import settings
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views import View
+from django.views.generic import DetailView, ListView, MonthArchiveView, TemplateView
+
+from blog.links import absolute_url
+from blog.models import AuthorProfile, Post, Tag
+from blog.previews import read_preview_token
+from blog.search import search_posts
+
+RELATED_POSTS = 3
 
 
 class PublishedPostMixin:
     """Every public view starts from the same published queryset."""
 
     def get_queryset(self):
-        return Post.objects.published().select_related("author")
+        return Post.objects.published().for_listing()
+
+
+def post_detail_context(post) -> dict:
+    """What the article template needs beyond the post, fetched in a fixed number of queries."""
+    images = list(post.images.all())
+    corrections = list(post.corrections.all())
+    cover = next((image for image in images if image.is_cover), None)
+    updated_at = corrections[-1].noted_at if corrections else None
+    return {
+        "post": post,
+        "tags": list(post.tags.all()),
+        "cover": cover,
+        "sources": list(post.sources.all()),
+        "corrections": corrections,
+        "updated_at": updated_at,
+        "related_posts": related_posts(post),
+        "json_ld": post_json_ld(post, cover=cover, updated_at=updated_at),
+    }
+
+
+def related_posts(post) -> list[Post]:
+    """Published posts sharing the most tags with this one, newest first among equals."""
+    tag_ids = [tag.pk for tag in post.tags.all()]
+    if not tag_ids:
+        return []
+    return list(
+        Post.objects.published()
+        .for_listing()
+        .filter(tags__in=tag_ids)
+        .exclude(pk=post.pk)
+        .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids)))
+        .order_by("-shared_tags", "-publish_at")[:RELATED_POSTS]
+    )
 
 
 class PostListView(PublishedPostMixin, ListView):
+    """The home page: the latest featured post on top, then everything newest first."""
+
     template_name = "blog/post_list.html"
     paginate_by = 10
 
-    def get_queryset(self):
-        return super().get_queryset().for_listing()
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["page_obj"].number == 1 and context["post_list"]:
+            featured = next((post for post in context["post_list"] if post.featured), None)
+            if featured is not None:
+                context["featured_post"] = featured
+                context["post_list"] = [p for p in context["post_list"] if p is not featured]
+        return context
 
 
 class PostDetailView(PublishedPostMixin, DetailView):
     template_name = "blog/post_detail.html"
+
+    def get_queryset(self):
+        return Post.objects.published().select_related("author").prefetch_related("tags")
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -29,10 +88,126 @@ class PostDetailView(PublishedPostMixin, DetailView):
         if request.path != canonical:
             # The slug identifies the post; an outdated year/month in a shared link still works.
             return HttpResponsePermanentRedirect(canonical)
-        context = self.get_context_data(object=self.object)
-        return self.render_to_response(context)
+        return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["published_local"] = timezone.localtime(self.object.publish_at)
-        return context
+        return super().get_context_data(**kwargs) | post_detail_context(self.object)
+
+
+def render_post_preview(request, post) -> TemplateResponse:
+    """A post that is not public yet, exactly as it will look; never cached, never indexed."""
+    context = post_detail_context(post) | {"object": post, "is_preview": True}
+    response = TemplateResponse(request, "blog/post_detail.html", context)
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    add_never_cache_headers(response)
+    return response
+
+
+class SharedPreviewView(View):
+    """The link an author shares before publishing: signed, expiring, read-only."""
+
+    def get(self, request, token):
+        payload = read_preview_token(token)
+        if payload is None:
+            raise Http404("This preview link is not valid or has expired.")
+        post = get_object_or_404(
+            Post.objects.select_related("author").prefetch_related("tags"),
+            pk=payload["id"],
+            slug=payload["slug"],
+        )
+        return render_post_preview(request, post)
+
+
+class TagDetailView(PublishedPostMixin, ListView):
+    template_name = "blog/tag_detail.html"
+    paginate_by = 10
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().tagged(self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"tag": self.tag}
+
+
+class PostMonthArchiveView(PublishedPostMixin, MonthArchiveView):
+    template_name = "blog/post_archive_month.html"
+    date_field = "publish_at"
+    month_format = "%m"
+    paginate_by = 20
+    allow_empty = False
+
+
+class ArchiveView(TemplateView):
+    """Every month with posts, with how many, plus every tag: the site's table of contents."""
+
+    template_name = "blog/archive.html"
+
+    def get_context_data(self, **kwargs):
+        published = Post.objects.published()
+        months = Counter(
+            datetime.date(local.year, local.month, 1)
+            for local in map(timezone.localtime, published.values_list("publish_at", flat=True))
+        )
+        tags = (
+            Tag.objects.filter(posts__in=published)
+            .annotate(published_count=Count("posts"))
+            .order_by("name")
+        )
+        return super().get_context_data(**kwargs) | {
+            "months": sorted(months.items(), reverse=True),
+            "tags": tags,
+        }
+
+
+class AboutView(TemplateView):
+    template_name = "blog/about.html"
+
+    def get_context_data(self, **kwargs):
+        profiles = AuthorProfile.objects.select_related("user")
+        return super().get_context_data(**kwargs) | {"profiles": profiles}
+
+
+class SearchView(ListView):
+    """Site search: ranked full-text search on PostgreSQL, a plain word match elsewhere."""
+
+    template_name = "blog/search.html"
+    paginate_by = 10
+    max_query_length = 200
+
+    def get_queryset(self):
+        self.query = " ".join(self.request.GET.get("q", "").split())[: self.max_query_length]
+        if not self.query:
+            return Post.objects.none()
+        return search_posts(Post.objects.published().for_listing(), self.query)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"query": self.query}
+
+
+def post_json_ld(post, *, cover=None, updated_at=None) -> dict:
+    """schema.org metadata: OpinionNewsArticle for OpEds, NewsArticle for reporting."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "OpinionNewsArticle" if post.kind == Post.Kind.OPED else "NewsArticle",
+        "headline": post.title,
+        "description": post.description,
+        "datePublished": post.publish_at.isoformat() if post.publish_at else None,
+        "dateModified": (updated_at or post.updated_at).isoformat(),
+        "author": {
+            "@type": "Person",
+            "name": post.author_name,
+            "url": absolute_url(reverse("blog:about")),
+        },
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+        "mainEntityOfPage": absolute_url(post.get_absolute_url()),
+        "keywords": [tag.name for tag in post.tags.all()],
+    }
+    if cover is not None:
+        data["image"] = {
+            "@type": "ImageObject",
+            "url": absolute_url(cover.file.url),
+            "width": cover.width,
+            "height": cover.height,
+        }
+    return data

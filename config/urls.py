@@ -1,6 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.generic import TemplateView
+
+from blog.sitemaps import SITEMAPS
 
 admin.site.site_header = f"{settings.SITE_NAME} — writing desk"
 admin.site.site_title = settings.SITE_NAME
@@ -8,5 +12,11 @@ admin.site.index_title = "Write, schedule and moderate"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        name="robots-txt",
+    ),
     path("", include("blog.urls")),
 ]

@@ -42,3 +42,16 @@ class PostFactory(factory.django.DjangoModelFactory):
         scheduled = factory.Trait(
             publish_at=factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(hours=2))
         )
+
+
+class ImageFactory(factory.django.DjangoModelFactory):
+    """A post image: a small real JPEG made by Pillow in memory, re-encoded on save."""
+
+    class Meta:
+        model = "blog.Image"
+
+    post = factory.SubFactory(PostFactory)
+    file = factory.django.ImageField(
+        filename="council-chamber.jpg", format="JPEG", width=64, height=48, color="steelblue"
+    )
+    alt_text = "The council chamber during Tuesday’s budget vote."

@@ -19,3 +19,6 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 SECURE_SSL_REDIRECT = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Serve static files from the app folders without a collectstatic run.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -18,6 +18,14 @@ def author_client(client):
     return client
 
 
+def inline_management_forms():
+    """The empty management forms of the post page's inlines (images, sources, corrections)."""
+    data = {}
+    for prefix in ("images", "sources", "corrections"):
+        data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
+    return data
+
+
 def post_form(author, **overrides):
     data = {
         "title": "Russia’s puppet ally",
@@ -29,6 +37,7 @@ def post_form(author, **overrides):
         "publish_at_0": "",
         "publish_at_1": "",
         "author": author.pk,
+        **inline_management_forms(),
     }
     data.update(overrides)
     return data

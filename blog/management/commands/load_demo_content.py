@@ -4,11 +4,19 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from blog.demo import demo_posts
-from blog.models import Post
+from blog.models import AuthorProfile, Post, Source, Tag
 
 DEMO_AUTHOR = {"username": "maren", "first_name": "Maren", "last_name": "Adair"}
+DEMO_BIO = (
+    "Maren Adair has covered city halls, energy markets and elections for fifteen years — "
+    "first for a regional daily, now independently.\n"
+    "She writes OpEds when the facts call for an opinion, and plain reporting when they don’t. "
+    "Every piece lists its sources; every correction is dated and kept on the page.\n"
+    "Write to her at the address in the newsletter, or answer in the comments."
+)
 
 
 class Command(BaseCommand):
@@ -28,11 +36,13 @@ class Command(BaseCommand):
             author.set_unusable_password()
             author.save(update_fields=["password"])
 
+        AuthorProfile.objects.get_or_create(user=author, defaults={"bio": DEMO_BIO})
+
         today = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
         posts = demo_posts()
         added = 0
         for number, demo in enumerate(posts, start=1):
-            _, was_created = Post.objects.get_or_create(
+            post, was_created = Post.objects.get_or_create(
                 slug=demo.slug,
                 defaults={
                     "title": demo.title,
@@ -45,9 +55,21 @@ class Command(BaseCommand):
                     "featured": demo.featured,
                 },
             )
+            if was_created:
+                post.tags.set(self.tags_named(demo.tags))
+                Source.objects.bulk_create(
+                    Source(post=post, position=position, publisher=pub, title=title, url=url)
+                    for position, (pub, title, url) in enumerate(demo.sources)
+                )
             added += was_created
             state = "added" if was_created else "already there"
             self.stdout.write(f"  [{number}/{len(posts)}] {demo.title} — {state}")
         self.stdout.write(
             self.style.SUCCESS(f"Demo content: {added} post(s) added, {len(posts) - added} kept.")
         )
+
+    def tags_named(self, names):
+        return [
+            Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})[0]
+            for name in names
+        ]

@@ -1,0 +1,19 @@
+from django.tasks import task
+
+from blog import images
+from blog.cache import invalidate_public_pages
+from blog.models import Image
+
+
+@task
+def make_image_renditions(image_id: int) -> None:
+    """Cut an uploaded image's responsive renditions in the worker, off the upload request.
+
+    Resizing a large photograph into several widths and formats takes seconds; the page shows
+    the original until the renditions are recorded. An image deleted in the meantime is skipped.
+    """
+    image = Image.objects.filter(pk=image_id).first()
+    if image is not None:
+        images.make_renditions(image)
+        # The renditions were recorded with update(), which sends no signal.
+        invalidate_public_pages()
