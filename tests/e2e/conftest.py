@@ -114,12 +114,17 @@ def check_page(page, response):
 
 
 def screenshot(page, name: str):
-    """Save desktop/phone × light/dark screenshots for a person to look at."""
+    """Save desktop/phone × light/dark screenshots for a person to look at.
+
+    At the 320 px phone width the page must not scroll sideways.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
-        for label, size in (("desktop", (1280, 900)), ("phone", (360, 740))):
+        for label, size in (("desktop", (1280, 900)), ("phone", (320, 740))):
             page.set_viewport_size({"width": size[0], "height": size[1]})
             page.screenshot(path=SCREENSHOTS / f"{name}-{label}-{scheme}.png", full_page=False)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {size[0]}px"
     page.emulate_media(color_scheme="light")
     page.set_viewport_size({"width": 1280, "height": 900})

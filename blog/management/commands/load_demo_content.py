@@ -1,13 +1,15 @@
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.demo import demo_posts
-from blog.models import AuthorProfile, Post, Source, Tag
+from blog.demo.artwork import landscape_jpeg
+from blog.models import AuthorProfile, Image, Post, Source, Tag
 
 DEMO_AUTHOR = {"username": "maren", "first_name": "Maren", "last_name": "Adair"}
 DEMO_BIO = (
@@ -57,6 +59,13 @@ class Command(BaseCommand):
             )
             if was_created:
                 post.tags.set(self.tags_named(demo.tags))
+                Image.objects.create(
+                    post=post,
+                    file=ContentFile(landscape_jpeg(demo.slug), name="cover.jpg"),
+                    alt_text="An abstract landscape of hills under a low sun, drawn for the demo.",
+                    credit="Illustration generated for the demo site",
+                    is_cover=True,
+                )
                 Source.objects.bulk_create(
                     Source(post=post, position=position, publisher=pub, title=title, url=url)
                     for position, (pub, title, url) in enumerate(demo.sources)
