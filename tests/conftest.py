@@ -8,3 +8,22 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A running SMTP server; `default` mail is queued and delivered to it by the task."""
+    from tests.smtp import SMTPSink
+
+    sink = SMTPSink()
+    sink.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "blog.mail.QueuedEmailBackend",
+            "OPTIONS": {"deliver_using": "transport"},
+        },
+        "transport": sink.mailer(),
+        "bulk": sink.mailer(),
+    }
+    yield sink
+    sink.stop()

@@ -116,7 +116,25 @@ PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-MAILERS = env.mailers_from_url(os.environ.get("EMAIL_URL", "console:"))
+# "transport" talks to the mail server; "default" (all transactional mail, Django's and
+# django-comments-xtd's) stores each message and lets the worker deliver it with retries;
+# "bulk" sends newsletter editions, batch by batch, from the worker (BULK_EMAIL_URL, or the
+# same server as EMAIL_URL).
+_transport = env.mailers_from_url(os.environ.get("EMAIL_URL", "console:"))["default"]
+MAILERS = {
+    "default": {
+        "BACKEND": "blog.mail.QueuedEmailBackend",
+        "OPTIONS": {"deliver_using": "transport"},
+    },
+    "transport": _transport,
+    "bulk": env.mailers_from_url(os.environ["BULK_EMAIL_URL"])["default"]
+    if os.environ.get("BULK_EMAIL_URL")
+    else _transport,
+}
+EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("EMAIL_RETRY_BASE_SECONDS", 30))
+EMAIL_RETRY_MAX_SECONDS = 3600
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", 20))
+EMAIL_SENDING_TIMEOUT_SECONDS = 600
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = env.get_list("ADMINS")
@@ -155,6 +173,9 @@ STORAGES = {
 # Security. Everything served over https gets secure, prefixed cookies and HSTS; the
 # Content-Security-Policy allows nothing from another host and no inline script.
 SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", default=HTTPS and not DEBUG)
+# Behind a reverse proxy, the client's address is the last one in X-Forwarded-For.
+TRUST_X_FORWARDED_FOR = env.get_bool("TRUST_X_FORWARDED_FOR", default=False)
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 if env.get_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0))
