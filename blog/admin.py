@@ -78,7 +78,16 @@ class PostAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "kind", "standfirst", "body", "tags"]}),
         (
             "Publishing",
-            {"fields": ["status", "publish_at", "featured", "author", "preview_links"]},
+            {
+                "fields": [
+                    "status",
+                    "publish_at",
+                    "featured",
+                    "comments_open",
+                    "author",
+                    "preview_links",
+                ]
+            },
         ),
         (
             "History",

@@ -102,6 +102,11 @@ class Post(models.Model):
     )
     featured = models.BooleanField(default=False, help_text="Shown first on the home page.")
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    comments_open = models.BooleanField(
+        default=True,
+        help_text="Untick to close the discussion (comments also close by themselves after "
+        "COMMENTS_CLOSE_AFTER_DAYS).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
