@@ -20,3 +20,5 @@ urlpatterns = [
     ),
     path("", include("blog.urls")),
 ]
+
+handler500 = "config.views.server_error"

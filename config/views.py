@@ -1,4 +1,10 @@
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 
 def csrf_failure(request, reason=""):
@@ -7,3 +13,21 @@ def csrf_failure(request, reason=""):
         request, "403_csrf.html", {"reason": "The form's security check failed."}, status=403
     )
     return response.render()
+
+
+def server_error(request):
+    """500 page, or a 503 with Retry-After when the database is unreachable.
+
+    Django hands any uncaught exception to this view, including ones raised in middleware
+    before a view runs. An outage of the database is temporary: say so, tell clients and proxies
+    when to come back (a reverse proxy may then serve its stale copy), and touch nothing that
+    needs the database. The templates are rendered without context processors.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response.headers["Retry-After"] = "120"
+    else:
+        response = HttpResponse(render_to_string("500.html"), status=500)
+    add_never_cache_headers(response)
+    return response
