@@ -52,3 +52,19 @@ def landscape_jpeg(seed: str, size=(1600, 900)) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=88)
     return buffer.getvalue()
+
+
+def portrait_png(initials: str, seed: str, size: int = 480) -> bytes:
+    """A round monogram for the demo author's About page photo."""
+    from PIL import ImageFont
+
+    digest = hashlib.sha256(seed.encode()).digest()
+    background, accent, _ = PALETTES[digest[0] % len(PALETTES)]
+    image = Image.new("RGB", (size, size), _blend(background, accent, 0.35))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([size * 0.08] * 2 + [size * 0.92] * 2, fill=background)
+    font = ImageFont.load_default(size=size * 0.36)
+    draw.text((size / 2, size / 2), initials, font=font, fill=(250, 244, 235), anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()

@@ -65,3 +65,25 @@ def test_the_site_reads_without_javascript(browser, live_server, demo_site):
     page.get_by_role("link", name=post.title).click()
     assert page.get_by_role("heading", level=1).inner_text() == post.title
     context.close()
+
+
+def test_reader_browses_archive_tag_month_and_about_pages(page, demo_site):
+    response = page.goto("/archive/")
+    check_page(page, response)
+    screenshot(page, "archive")
+    tag_link = page.locator(".archive section").nth(1).get_by_role("link").first
+    tag_name = tag_link.inner_text()
+    tag_link.click()
+    assert page.get_by_role("heading", level=1).inner_text() == tag_name
+    check_page(page, page.goto(page.url))
+
+    page.goto("/archive/")
+    page.locator(".archive section").first.get_by_role("link").first.click()
+    assert page.locator(".post-card").count() >= 1
+    check_page(page, page.goto(page.url))
+
+    response = page.goto("/about/")
+    check_page(page, response)
+    assert "Maren Adair" in page.get_by_role("heading", level=2).first.inner_text()
+    assert page.locator(".profile__photo").get_attribute("alt")
+    screenshot(page, "about")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.demo import demo_posts
-from blog.demo.artwork import landscape_jpeg
+from blog.demo.artwork import landscape_jpeg, portrait_png
 from blog.models import AuthorProfile, Image, Post, Source, Tag
 
 DEMO_AUTHOR = {"username": "maren", "first_name": "Maren", "last_name": "Adair"}
@@ -38,7 +38,13 @@ class Command(BaseCommand):
             author.set_unusable_password()
             author.save(update_fields=["password"])
 
-        AuthorProfile.objects.get_or_create(user=author, defaults={"bio": DEMO_BIO})
+        if not AuthorProfile.objects.filter(user=author).exists():
+            AuthorProfile.objects.create(
+                user=author,
+                bio=DEMO_BIO,
+                photo=ContentFile(portrait_png("MA", author.username), name="portrait.png"),
+                photo_alt="Monogram of Maren Adair’s initials, MA, in a circle.",
+            )
 
         today = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
         posts = demo_posts()
