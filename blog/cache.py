@@ -11,6 +11,7 @@ change to public content starts a new one. The generation also remembers the nex
 `publish_at`, so a scheduled post appears on time without any job running.
 """
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -69,7 +70,8 @@ class AnonymousPageCacheMiddleware:
 
         now = timezone.now()
         state = _current_state(now)
-        key = f"pagecache:{state['generation']}:{request.build_absolute_uri()}"
+        url_digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        key = f"pagecache:{state['generation']}:{url_digest}"
         cached = cache.get(key)
         if cached is not None:
             return cached
