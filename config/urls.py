@@ -18,6 +18,11 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots-txt",
     ),
+    path("account/", include("comments.accounts_urls")),
+    path("newsletter/", include("newsletter.urls")),
+    # Ours first: comments/post/ and comments/confirm/ wrap xtd's views of the same paths.
+    path("comments/", include("comments.urls")),
+    path("comments/", include("django_comments_xtd.urls")),
     path("", include("blog.urls")),
 ]
 

@@ -4,6 +4,7 @@ Local defaults are safe and need no services; production (DEBUG off) refuses to 
 a real SECRET_KEY. Tests layer `config.settings.test` on top of this module.
 """
 
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +53,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "django.contrib.sites",
+    # django_comments_xtd before django_comments: its templates override the latter's.
+    "django_comments_xtd",
+    "django_comments",
+    "rest_framework",
     "django_tasks_db",
     "blog",
     "comments",
@@ -219,3 +225,82 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "WARNING"}},
 }
+
+# Comments: django-comments-xtd with our model, form and templates (comments/).
+# Notes on each choice: ../shared/notes/django-comments-xtd.md and issue 4.
+SITE_ID = 1  # kept in step with SITE_URL and SITE_NAME by comments.apps (post_migrate)
+COMMENTS_APP = "django_comments_xtd"  # required as is, even with a custom model
+COMMENTS_XTD_MODEL = "comments.models.Comment"
+COMMENTS_XTD_FORM_CLASS = "comments.forms.CommentForm"
+# 2 = a top-level comment plus two levels of replies.
+COMMENTS_XTD_MAX_THREAD_LEVEL = int(os.environ.get("COMMENTS_MAX_THREAD_LEVEL", 2))
+COMMENTS_XTD_CONFIRM_EMAIL = True
+# Mail goes through the queued `default` mailer; xtd's own thread would lose errors.
+COMMENTS_XTD_THREADED_EMAILS = False
+# Extra key for xtd's signed confirmation and mute links, derived from SECRET_KEY.
+COMMENTS_XTD_SALT = hashlib.sha256(f"comments-xtd:{SECRET_KEY}".encode()).digest()
+COMMENTS_XTD_FROM_EMAIL = DEFAULT_FROM_EMAIL
+COMMENTS_XTD_CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+COMMENTS_XTD_APP_MODEL_OPTIONS = {
+    "blog.post": {
+        "who_can_post": "all",
+        "allow_flagging": True,
+        "allow_feedback": True,
+        "show_feedback": True,
+    }
+}
+COMMENT_MAX_LENGTH = int(os.environ.get("COMMENT_MAX_LENGTH", 3000))
+COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", 30))
+COMMENTS_EDIT_MINUTES = 15
+COMMENTS_THREADS_PER_PAGE = int(os.environ.get("COMMENTS_THREADS_PER_PAGE", 20))
+# Spam rules (criteria C5–C7, C10): minimum seconds between form render and submit,
+# comments per minute per network, links that hold a comment, confirmation mails per address.
+COMMENTS_MIN_SUBMIT_SECONDS = int(os.environ.get("COMMENTS_MIN_SUBMIT_SECONDS", 3))
+COMMENTS_RATE_LIMIT_PER_MINUTE = int(os.environ.get("COMMENTS_RATE_LIMIT_PER_MINUTE", 2))
+COMMENTS_HOLD_LINKS = 2
+COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS = env.get_bool(
+    "COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS", default=False
+)
+COMMENTS_CONFIRMATION_MAX_AGE_DAYS = 3
+COMMENTS_NOTIFY_AUTHOR = env.get_bool("COMMENTS_NOTIFY_AUTHOR", default=True)
+# Distinct readers' "removal suggestion" flags that hide a comment until the author reviews it.
+COMMENTS_HIDE_AFTER_FLAGS = int(os.environ.get("COMMENTS_HIDE_AFTER_FLAGS", 3))
+# Readers sign in with a one-time emailed link (comments/accounts.py); there are no passwords.
+READER_SIGN_IN_MAX_AGE = int(os.environ.get("READER_SIGN_IN_MAX_AGE", 30 * 60))
+# xtd's like/flag views send anonymous readers here (login_required) with ?next=.
+LOGIN_URL = "accounts:sign-in"
+
+# Newsletter
+# Double opt-in links expire after 48 h; signups never confirmed are purged after
+# NEWSLETTER_PENDING_PURGE_DAYS by `manage.py purge_pending_subscribers` (run it daily from cron).
+NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600))
+NEWSLETTER_PENDING_PURGE_DAYS = int(os.environ.get("NEWSLETTER_PENDING_PURGE_DAYS", 7))
+# Signup abuse limits: per client network (/24 or /48) per hour, and the fastest a person types.
+NEWSLETTER_SIGNUPS_PER_HOUR = int(os.environ.get("NEWSLETTER_SIGNUPS_PER_HOUR", 5))
+NEWSLETTER_MIN_SUBMIT_SECONDS = int(os.environ.get("NEWSLETTER_MIN_SUBMIT_SECONDS", 3))
+# A signup form older than this (a tab left open for days, a scraped form) must be reloaded.
+NEWSLETTER_FORM_MAX_AGE = int(os.environ.get("NEWSLETTER_FORM_MAX_AGE", 24 * 3600))
+# The sender's postal address, shown in every newsletter email (CAN-SPAM, 15 U.S.C. 7704).
+NEWSLETTER_POSTAL_ADDRESS = os.environ.get("NEWSLETTER_POSTAL_ADDRESS", "")
+
+# Weekly edition (issue 6): sending, retries, click counting and headline feeds.
+# Messages per second per worker process (0 = as fast as the mail server takes them; with
+# several workers the rates add up) and deliveries claimed per batch (one SMTP connection each).
+NEWSLETTER_SEND_RATE = float(os.environ.get("NEWSLETTER_SEND_RATE", 0))
+NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE", 100))
+# A claimed batch belongs to its worker this long; a dead worker's rows are retried after it.
+NEWSLETTER_LEASE_SECONDS = int(os.environ.get("NEWSLETTER_LEASE_SECONDS", 300))
+NEWSLETTER_RETRY_BASE_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_BASE_SECONDS", 30))
+NEWSLETTER_RETRY_MAX_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_MAX_SECONDS", 3600))
+NEWSLETTER_MAX_ATTEMPTS = int(os.environ.get("NEWSLETTER_MAX_ATTEMPTS", 10))
+# Permanent (5xx) refusals in a row that mark an address bounced (criteria N10; 1 = at once).
+NEWSLETTER_HARD_BOUNCE_LIMIT = int(os.environ.get("NEWSLETTER_HARD_BOUNCE_LIMIT", 3))
+# How long one worker task sends before re-enqueueing itself.
+NEWSLETTER_TASK_SECONDS = int(os.environ.get("NEWSLETTER_TASK_SECONDS", 60))
+# Aggregate click counts through a first-party redirect; no open pixel, nothing per reader.
+NEWSLETTER_CLICK_TRACKING = env.get_bool("NEWSLETTER_CLICK_TRACKING", default=True)
+# Posts published at most this long ago get their every-post email (edits of old posts never).
+NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS = int(os.environ.get("NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS", 24))
+NEWSLETTER_FEED_TIMEOUT = float(os.environ.get("NEWSLETTER_FEED_TIMEOUT", 10))
+NEWSLETTER_FEED_MAX_BYTES = int(os.environ.get("NEWSLETTER_FEED_MAX_BYTES", 2 * 1024 * 1024))
+NEWSLETTER_HEADLINE_MAX_AGE_DAYS = 7

@@ -26,3 +26,5 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files from the app folders without a collectstatic run.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Test clients submit comment forms the instant they are rendered.
+COMMENTS_MIN_SUBMIT_SECONDS = 0

@@ -1,0 +1,98 @@
+"""Atom feeds of the latest public comments, site-wide and per post.
+
+Only comments on published posts appear; every link is absolute on SITE_URL (blog.links).
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import CharField
+from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from blog.links import absolute_url
+from blog.models import Post
+from comments.models import Comment
+
+FEED_LENGTH = 30
+
+
+def comment_url(comment, post) -> str:
+    return absolute_url(f"{post.get_absolute_url()}#c{comment.pk}")
+
+
+class LatestCommentsFeed(Feed):
+    feed_type = Atom1Feed
+
+    def title(self, obj=None):
+        return f"Comments on {settings.SITE_NAME}"
+
+    def subtitle(self, obj=None):
+        return f"The latest comments readers left on {settings.SITE_NAME}."
+
+    def link(self, obj=None):
+        return absolute_url(reverse("blog:post-list"))
+
+    def feed_url(self, obj=None):
+        return absolute_url(reverse("comments:feed"))
+
+    def posts(self, obj=None):
+        return Post.objects.published()
+
+    def items(self, obj=None):
+        posts = self.posts(obj)
+        published_ids = posts.annotate(pk_text=Cast("pk", CharField())).values("pk_text")
+        comments = list(
+            Comment.objects.public()
+            .filter(content_type__app_label="blog", content_type__model="post")
+            .filter(object_pk__in=published_ids)
+            .select_related(None)
+            .order_by("-submit_date", "-pk")[:FEED_LENGTH]
+        )
+        commented = posts.filter(pk__in={comment.object_pk for comment in comments})
+        by_pk = {str(post.pk): post for post in commented}
+        for comment in comments:
+            comment.post = by_pk[comment.object_pk]
+        return comments
+
+    def item_title(self, comment):
+        return f"{comment.user_name} on “{comment.post.title}”"
+
+    def item_description(self, comment):
+        return comment.comment_html
+
+    def item_link(self, comment):
+        return comment_url(comment, comment.post)
+
+    def item_guid(self, comment):
+        return comment_url(comment, comment.post)
+
+    def item_author_name(self, comment):
+        return comment.user_name
+
+    def item_pubdate(self, comment):
+        return comment.published_at or comment.submit_date
+
+    def item_updateddate(self, comment):
+        return comment.edited_at or comment.published_at or comment.submit_date
+
+
+class PostCommentsFeed(LatestCommentsFeed):
+    def get_object(self, request, post_pk):
+        return get_object_or_404(Post.objects.published(), pk=post_pk)
+
+    def title(self, obj=None):
+        return f"Comments on “{obj.title}”"
+
+    def subtitle(self, obj=None):
+        return f"What readers say about “{obj.title}” on {settings.SITE_NAME}."
+
+    def link(self, obj=None):
+        return absolute_url(f"{obj.get_absolute_url()}#comments")
+
+    def feed_url(self, obj=None):
+        return absolute_url(reverse("comments:post-feed", args=[obj.pk]))
+
+    def posts(self, obj=None):
+        return Post.objects.published().filter(pk=obj.pk)

@@ -1,0 +1,56 @@
+import time
+
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django_comments_xtd.forms import XtdCommentForm
+
+from comments.services import NEWSLETTER_CONSENT_TEXT
+
+MARKDOWN_HELP = "Markdown: *emphasis*, **strong**, [a link](https://…), > quote, `code`, - lists."
+
+
+class CommentForm(XtdCommentForm):
+    """xtd's form with our labels and spam rules, and no Bootstrap classes.
+
+    On top of django-contrib-comments' signed content type, object and timestamp (2 hours
+    at most) and its honeypot: a minimum time between rendering and submitting, and the
+    newsletter box when that app is installed.
+    """
+
+    newsletter = forms.BooleanField(required=False, label=NEWSLETTER_CONSENT_TEXT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        max_length = settings.COMMENT_MAX_LENGTH
+        fields = self.fields
+        fields["name"].widget = forms.TextInput(attrs={"autocomplete": "name", "maxlength": 50})
+        fields["email"].label = "Email"
+        fields["email"].help_text = "Never shown. We send a link to publish your comment."
+        fields["email"].widget = forms.EmailInput(attrs={"autocomplete": "email"})
+        fields["url"].label = "Website (optional)"
+        fields["url"].widget = forms.URLInput(attrs={"autocomplete": "url"})
+        fields["comment"].help_text = MARKDOWN_HELP
+        fields["comment"].widget = forms.Textarea(attrs={"rows": 6, "maxlength": max_length})
+        fields["comment"].error_messages["max_length"] = (
+            f"Your comment is too long: please keep it under {max_length} characters "
+            "(it has %(show_value)d)."
+        )
+        fields["followup"].label = "Email me when someone replies"
+        fields["followup"].widget = forms.CheckboxInput()
+        fields["honeypot"].label = "Leave this field empty"
+        fields["honeypot"].widget = forms.TextInput(attrs={"autocomplete": "off", "tabindex": -1})
+        if not apps.is_installed("newsletter"):
+            del fields["newsletter"]
+
+    def clean_timestamp(self):
+        """Also refuse forms sent faster than a person can type (criteria C5)."""
+        timestamp = super().clean_timestamp()
+        if time.time() - timestamp < settings.COMMENTS_MIN_SUBMIT_SECONDS:
+            raise forms.ValidationError("The form was sent too quickly after it was shown.")
+        return timestamp
+
+    def get_comment_create_data(self, site_id=None):
+        data = super().get_comment_create_data(site_id=site_id)
+        data["newsletter_optin"] = bool(self.cleaned_data.get("newsletter"))
+        return data

@@ -1,0 +1,192 @@
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_comments_xtd.models import XtdComment, XtdCommentManager
+
+from comments import avatars
+from comments.markup import render_comment
+
+
+def comment_url(post, comment_id: int) -> str:
+    """Where a reader lands after posting, editing or reacting: the post, at the comment.
+
+    The query string makes it an address the browser has not cached: post pages are sent
+    with `Cache-Control: public, max-age=…`, and the copy from before would lack the change.
+    """
+    return f"{post.get_absolute_url()}?c={comment_id}#c{comment_id}"
+
+
+class CommentQuerySet(models.QuerySet):
+    def public(self):
+        """Comments readers may see: published by the rules or a moderator, and not removed."""
+        return self.filter(is_public=True, is_removed=False)
+
+    def for_object(self, obj):
+        """Comments on one commented object (a post), whatever their state."""
+        from django.contrib.contenttypes.models import ContentType
+
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_pk=str(obj.pk)
+        )
+
+
+class CommentManager(XtdCommentManager.from_queryset(CommentQuerySet)):
+    pass
+
+
+class Comment(XtdComment):
+    """A reader's comment: django-comments-xtd's threaded comment plus what our layer adds.
+
+    Rows span three tables (django_comments, django_comments_xtd_xtdcomment and this one):
+    xtd's comment is a multi-table child of django-contrib-comments' comment.
+    """
+
+    # Named explicitly: the default reverse name, "comment", clashes with the text field.
+    xtdcomment_ptr = models.OneToOneField(
+        XtdComment,
+        on_delete=models.CASCADE,
+        parent_link=True,
+        primary_key=True,
+        related_name="our_comment",
+    )
+    comment_html = models.TextField(editable=False, default="")
+    card_html = models.TextField(
+        editable=False,
+        default="",
+        help_text="The comment as shown in a thread (author, date, text), rendered on save.",
+    )
+    # Kept in step with django-comments' flags by comments.receivers, so a thread needs no
+    # counting subqueries per comment.
+    like_count = models.PositiveIntegerField(default=0, editable=False)
+    dislike_count = models.PositiveIntegerField(default=0, editable=False)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the comment first became public: the 15-minute editing window starts.",
+    )
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    newsletter_optin = models.BooleanField(
+        "asked for the newsletter",
+        default=False,
+        editable=False,
+        help_text="The commenter ticked “Also send me the weekly newsletter”.",
+    )
+
+    objects = CommentManager()
+
+    class Meta:
+        verbose_name = "comment"
+        verbose_name_plural = "comments"
+        ordering = ["thread_id", "order"]
+        indexes = [
+            models.Index(fields=["published_at"], name="comment_published_idx"),
+        ]
+
+    def save(self, *args, **kwargs):
+        self.comment_html = render_comment(self.comment)
+        if self.published_at is None and self.is_public and not self.is_removed:
+            self.published_at = timezone.now()
+        if self.pk is not None:
+            self.card_html = self.render_card()
+        super().save(*args, **kwargs)
+        if not self.card_html:  # a new comment: its card links to its own id
+            self.card_html = self.render_card()
+            type(self).objects.filter(pk=self.pk).update(card_html=self.card_html)
+
+    def render_card(self) -> str:
+        """The comment's card, rendered once when it changes, not on every page view.
+
+        Rendering 100 cards per request is what made xtd's stock thread slow (issue 4);
+        threads print this stored HTML and add only what depends on the reader.
+        """
+        target = self.content_object
+        return render_to_string(
+            "comments/includes/card.html",
+            {
+                "comment": self,
+                "is_author": self.user_id is not None
+                and self.user_id == getattr(target, "author_id", None),
+            },
+        )
+
+    @classmethod
+    def recount_feedback(cls, comment_id: int) -> None:
+        """Refresh a comment's like and dislike counts from its flags."""
+        from django_comments.models import CommentFlag
+        from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG
+
+        def count(flag):
+            return Coalesce(
+                models.Subquery(
+                    CommentFlag.objects.filter(comment_id=comment_id, flag=flag)
+                    .order_by()
+                    .values("comment_id")
+                    .annotate(n=models.Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            )
+
+        cls.objects.filter(pk=comment_id).update(
+            like_count=count(LIKEDIT_FLAG), dislike_count=count(DISLIKEDIT_FLAG)
+        )
+
+    def apply_edit(self, text: str, *, now=None) -> None:
+        """The author's own edit: new text, "edited" marker, and a fresh card.
+
+        A queryset update, not save(): xtd's pre_save receiver would otherwise re-publish
+        held replies and shift the thread's counters.
+        """
+        self.comment = text
+        self.comment_html = render_comment(text)
+        self.edited_at = now or timezone.now()
+        self.card_html = self.render_card()
+        type(self).objects.filter(pk=self.pk).update(
+            comment=self.comment,
+            comment_html=self.comment_html,
+            edited_at=self.edited_at,
+            card_html=self.card_html,
+        )
+
+    @property
+    def initials(self) -> str:
+        return avatars.initials(self.user_name)
+
+    @property
+    def avatar_hue(self) -> str:
+        return avatars.avatar_hue(self.user_name)
+
+    @property
+    def shown_date(self):
+        """The date readers see: when the comment was published, or else written."""
+        return self.published_at or self.submit_date
+
+    @property
+    def is_visible(self) -> bool:
+        """Mirrors `CommentQuerySet.public()` for one instance."""
+        return self.is_public and not self.is_removed
+
+
+class BlockedWord(models.Model):
+    """A word or phrase the author does not want published unseen: comments using it are held."""
+
+    word = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="Matched case-insensitively as a whole word (or phrase) in the comment, "
+        "the name and the link.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["word"]
+        verbose_name = "blocked word"
+
+    def __str__(self):
+        return self.word
+
+    def save(self, *args, **kwargs):
+        self.word = " ".join(self.word.split()).lower()
+        super().save(*args, **kwargs)

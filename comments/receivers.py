@@ -1,0 +1,76 @@
+"""Signal receivers tying django-comments-xtd's flow to ours (connected in apps.py)."""
+
+import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+from django_comments.models import CommentFlag
+from django_comments.signals import comment_will_be_posted
+from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG, TmpXtdComment
+from django_comments_xtd.signals import confirmation_received
+
+from blog.cache import invalidate_public_pages
+from blog.ratelimit import client_ip
+from comments import services, throttle
+from comments.models import Comment
+
+
+def sync_site(sender, using="default", **kwargs):
+    """Site 1 is this site: xtd builds permalinks and mail from its domain and name."""
+    from django.contrib.sites.models import Site
+
+    Site.objects.using(using).update_or_create(
+        pk=settings.SITE_ID,
+        defaults={"domain": urlsplit(settings.SITE_URL).netloc, "name": settings.SITE_NAME},
+    )
+    # Warm Site's process cache: feeds and sitemaps then never spend a query on it.
+    Site.objects.clear_cache()
+    Site.objects.db_manager(using).get_current()
+
+
+@receiver(comment_will_be_posted, sender=TmpXtdComment, dispatch_uid="comments-client-ip")
+def record_client_ip(sender, comment, request, **kwargs):
+    """The client's address as our proxy saw it, not the proxy's (TRUST_X_FORWARDED_FOR)."""
+    comment.ip_address = client_ip(request) or None
+
+
+@receiver(confirmation_received, sender=TmpXtdComment, dispatch_uid="comments-link-expiry")
+def refuse_expired_confirmation(sender, comment, request, **kwargs):
+    """xtd's confirmation links never expire; ours do after COMMENTS_CONFIRMATION_MAX_AGE_DAYS.
+
+    Returning False makes xtd discard the comment and render `discarded.html`.
+    """
+    max_age = datetime.timedelta(days=settings.COMMENTS_CONFIRMATION_MAX_AGE_DAYS)
+    if comment.submit_date < timezone.now() - max_age:
+        return False
+    throttle.forget_confirmation(comment.user_email)
+    return True
+
+
+@receiver(post_save, sender=Comment, dispatch_uid="comments-saved")
+def comment_saved(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    invalidate_public_pages()
+    if created:
+        services.notify_post_author(instance)
+        services.send_newsletter_consent(instance)
+
+
+@receiver(post_delete, sender=Comment, dispatch_uid="comments-deleted")
+def comment_deleted(sender, **kwargs):
+    invalidate_public_pages()
+
+
+@receiver(post_save, sender=CommentFlag, dispatch_uid="comments-flagged")
+@receiver(post_delete, sender=CommentFlag, dispatch_uid="comments-unflagged")
+def feedback_changed(sender, instance, raw=False, **kwargs):
+    """Like and dislike counts show on cached public pages: recount, then refresh them."""
+    if raw:
+        return
+    if instance.flag in (LIKEDIT_FLAG, DISLIKEDIT_FLAG):
+        Comment.recount_feedback(instance.comment_id)
+    invalidate_public_pages()

@@ -1,0 +1,83 @@
+"""What happens around a comment once it exists: notifications and the newsletter hand-off.
+
+Every message goes through the `default` mailer (queued, delivered by the worker with
+retries) and only after the transaction that made the comment public has committed.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_comments_xtd import views as xtd_views
+
+from blog.links import absolute_url
+from comments.signals import newsletter_consent_given
+
+NEWSLETTER_CONSENT_TEXT = "Also send me the weekly newsletter"
+
+
+def notify_followers(comment) -> None:
+    """Follow-up mail for a comment that just became public.
+
+    django-comments-xtd calls this itself when a confirmed or signed-in comment is published
+    at once; a moderator approving a held comment must call it, or nobody hears of the reply.
+    Recipients are the addresses that asked for follow-ups on the post (every stored comment
+    comes from a confirmed address or a signed-in reader), each with its own mute link.
+    """
+    if not comment.is_visible:
+        return
+    transaction.on_commit(lambda: xtd_views.notify_comment_followers(comment), robust=True)
+
+
+def notify_post_author(comment) -> None:
+    """Tell the post's author about a new comment (COMMENTS_NOTIFY_AUTHOR), after commit."""
+    post = comment.content_object
+    author = getattr(post, "author", None)
+    if not settings.COMMENTS_NOTIFY_AUTHOR or author is None or not author.email:
+        return
+    if comment.user_id == author.pk or comment.user_email.lower() == author.email.lower():
+        return
+    context = {
+        "comment": comment,
+        "post": post,
+        "comment_url": absolute_url(f"{post.get_absolute_url()}#c{comment.pk}"),
+        "site_name": settings.SITE_NAME,
+    }
+    subject = (
+        f"New comment on “{post.title}”"
+        if comment.is_visible
+        else f"Comment awaiting moderation on “{post.title}”"
+    )
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("emails/comments/author_notification.txt", context),
+        from_email=settings.COMMENTS_XTD_FROM_EMAIL,
+        to=[author.email],
+    )
+    message.attach_alternative(
+        render_to_string("emails/comments/author_notification.html", context), "text/html"
+    )
+    transaction.on_commit(message.send, robust=True)
+
+
+def send_newsletter_consent(comment, *, confirmed_at=None) -> None:
+    """Hand a proven address that asked for the newsletter to whoever listens (newsletter).
+
+    Sent once the address is proven: the confirmation link was followed, or a signed-in
+    reader posted. One consent record, no second confirmation mail.
+    """
+    if not comment.newsletter_optin:
+        return
+    post = comment.content_object
+    kwargs = {
+        "email": comment.user_email,
+        "name": comment.user_name,
+        "ip": comment.ip_address,
+        "source_url": absolute_url(post.get_absolute_url()),
+        "consent_text": NEWSLETTER_CONSENT_TEXT,
+        "confirmed_at": confirmed_at or timezone.now(),
+    }
+    transaction.on_commit(
+        lambda: newsletter_consent_given.send(sender=type(comment), **kwargs), robust=True
+    )

@@ -1,0 +1,73 @@
+from django import template
+from django.conf import settings
+
+from blog.models import Post
+from comments.forms import CommentForm
+from comments.moderation import closes_at, comments_are_open
+from comments.threads import ORDERS, load_threads, post_stats, render_context, request_stats
+
+register = template.Library()
+
+
+def _signed_in(request) -> bool:
+    # See comments.views.signed_in: never touch the session of a visitor without one.
+    return (
+        request is not None
+        and settings.SESSION_COOKIE_NAME in request.COOKIES
+        and request.user.is_authenticated
+    )
+
+
+@register.inclusion_tag("comments/section.html", takes_context=True)
+def comment_section(context, post):
+    """The post's comment section: count, threads (first page), form or "closed" note."""
+    request = context.get("request")
+    if context.get("is_preview"):
+        return {"preview": True}
+    signed_in = _signed_in(request)
+    user = request.user if signed_in else None
+    order = request.GET.get("order", "oldest") if request else "oldest"
+    try:
+        page_number = max(1, int(request.GET.get("cpage", 1))) if request else 1
+    except ValueError:
+        page_number = 1
+    stats = request_stats(request, post)
+    page = load_threads(post, order=order, page=page_number, user=user, stats=stats)
+    is_open = comments_are_open(post)
+    return render_context(post, page, signed_in=signed_in, is_open=is_open) | {
+        "orders": ORDERS,
+        "commenter_name": (user.get_full_name() or user.get_username()) if user else "",
+        "closes_at": closes_at(post),
+        "form": CommentForm(post) if is_open else None,
+        "request": request,
+    }
+
+
+def _listed_posts(context) -> list:
+    posts = [context.get("featured_post"), context.get("object")]
+    for name in ("post_list", "related_posts", "object_list"):
+        value = context.get(name)
+        if value:
+            posts.extend(value)
+    return [post for post in posts if isinstance(post, Post)]
+
+
+@register.simple_tag
+def comment_counts(posts):
+    """`{% comment_counts post_list as counts %}` then `{{ counts|count_for:post }}`."""
+    return {pk: comments for pk, (comments, _) in post_stats(posts).items()}
+
+
+@register.filter
+def count_for(counts, post):
+    return counts.get(post.pk, 0)
+
+
+@register.simple_tag(takes_context=True)
+def comment_count(context, post):
+    """One post's public comment count inside a listing: one query for the whole page.
+
+    The first card asks for every post the page shows (the listed posts, the featured one,
+    and on a post page the post itself, whose comment section then reuses the answer).
+    """
+    return request_stats(context.get("request"), post, also=_listed_posts(context))[0]

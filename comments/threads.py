@@ -1,0 +1,279 @@
+"""The comment section of a post, read in a fixed number of queries whatever its size.
+
+django-comments-xtd 2.10 loads every comment of a post and renders them with a recursive
+template (2 queries per comment by a registered user). Here top-level threads are paginated
+("load more"): one grouped query counts comments and threads (shared with the listing cards
+of the page), and one fetches the whole threads of the current page, ordered (thread_id,
+order), with the reader's own flags as subqueries. The tree is then built in
+Python and flattened into a list the template renders in a single loop.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django_comments.models import CommentFlag
+from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG
+
+from comments.models import Comment
+
+ORDERS = ("oldest", "newest")
+DISPLAY_FIELDS = (
+    "id",
+    "user_id",
+    "user_name",
+    "published_at",
+    "card_html",
+    "is_removed",
+    "thread_id",
+    "parent_id",
+    "level",
+    "like_count",
+    "dislike_count",
+)
+
+
+@dataclass(slots=True)
+class Item:
+    """One comment as a thread shows it: its stored card plus what depends on the reader."""
+
+    id: int
+    cid: str  # the id as text: printed several times, and numbers would be localised
+    level: str
+    thread_id: int
+    parent_id: int
+    user_name: str
+    card: str
+    is_removed: bool
+    can_reply: bool
+    can_change: bool = False
+    likes: int = 0
+    dislikes: int = 0
+    liked: bool = False
+    disliked: bool = False
+    flagged: bool = False
+    closing: str = ""  # tags after the item: an opening <ol> for its replies, or closing ones
+    children: list = field(default_factory=list)
+
+
+@dataclass
+class ThreadPage:
+    items: list[Item]
+    comment_count: int
+    thread_count: int
+    page: int
+    order: str
+    has_next: bool
+
+    @property
+    def next_page(self) -> int:
+        return self.page + 1
+
+
+def editable_until(comment) -> datetime.datetime | None:
+    if comment.published_at is None:
+        return None
+    return comment.published_at + datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
+
+
+def post_stats(posts) -> dict[int, tuple[int, int]]:
+    """(public comments, top-level threads) per post, for any number of posts, in one query.
+
+    Listing cards read the first number; the post page reads both, and the page's cards and
+    comment section share one query through `request_stats`.
+    """
+    ids = {str(post.pk) for post in posts if post is not None}
+    if not ids:
+        return {}
+    rows = (
+        Comment.objects.filter(
+            content_type__app_label="blog",
+            content_type__model="post",
+            object_pk__in=ids,
+            is_public=True,
+        )
+        .order_by()
+        .values_list("object_pk")
+        .annotate(
+            comments=Count("pk", filter=Q(is_removed=False)),
+            threads=Count("pk", filter=Q(level=0)),
+        )
+    )
+    stats = dict.fromkeys((int(pk) for pk in ids), (0, 0))
+    stats.update({int(pk): (comments, threads) for pk, comments, threads in rows})
+    return stats
+
+
+def request_stats(request, post, *, also=()) -> tuple[int, int]:
+    """`post_stats` for `post` (and `also`), remembered on the request for the whole render."""
+    memo = getattr(request, "_comment_stats", None) if request is not None else None
+    if memo is None or post.pk not in memo:
+        memo = (memo or {}) | post_stats([post, *also])
+        if request is not None:
+            request._comment_stats = memo
+    return memo[post.pk]
+
+
+def load_threads(
+    post, *, order="oldest", page=1, user=None, now=None, thread_id=None, stats=None
+) -> ThreadPage:
+    """One page of top-level threads of a post, with all their replies, ready to render.
+
+    One query, given the post's `stats` (else one more): the page's roots are a subquery,
+    the reader's own flags (signed-in readers only) correlated subqueries. With
+    `thread_id`, that one thread (to show a reply the reader just posted).
+    """
+    now = now or timezone.now()
+    order = order if order in ORDERS else "oldest"
+    per_page = settings.COMMENTS_THREADS_PER_PAGE
+    page = max(1, page)
+    comment_count, thread_count = stats or post_stats([post])[post.pk]
+    on_post = Comment.objects.filter(
+        content_type__app_label="blog",
+        content_type__model="post",
+        object_pk=str(post.pk),
+        is_public=True,
+    )
+    if thread_id is not None:
+        page_ids, has_next = [thread_id], False
+    else:
+        start = (page - 1) * per_page
+        page_ids = (
+            on_post.filter(level=0)
+            .order_by("-thread_id" if order == "newest" else "thread_id")
+            .values("thread_id")[start : start + per_page]
+        )
+        has_next = thread_count > page * per_page
+
+    rows = []
+    if thread_count:
+        rows = on_post.filter(thread_id__in=page_ids).order_by("thread_id", "order")
+        if user is None:
+            rows = rows.values(*DISPLAY_FIELDS)
+        else:
+            rows = _with_reader_flags(rows, user=user).values(*DISPLAY_FIELDS, *READER_FIELDS)
+    roots = _build_tree(rows, user=user, now=now)
+    roots.sort(key=lambda item: item.thread_id, reverse=order == "newest")
+    return ThreadPage(
+        items=flatten(roots),
+        comment_count=comment_count,
+        thread_count=thread_count,
+        page=page,
+        order=order,
+        has_next=has_next,
+    )
+
+
+READER_FIELDS = ("liked", "disliked", "flagged")
+
+
+def _with_reader_flags(queryset, *, user):
+    """Whether the signed-in reader liked, disliked or flagged each comment."""
+
+    def flags(flag):
+        return Exists(CommentFlag.objects.filter(comment_id=OuterRef("pk"), flag=flag, user=user))
+
+    return queryset.annotate(
+        liked=flags(LIKEDIT_FLAG),
+        disliked=flags(DISLIKEDIT_FLAG),
+        flagged=flags(CommentFlag.SUGGEST_REMOVAL),
+    )
+
+
+def _build_tree(rows, *, user, now) -> list[Item]:
+    max_level = settings.COMMENTS_XTD_MAX_THREAD_LEVEL
+    user_id = user.pk if user is not None else None
+    edit_window = datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
+    by_id: dict[int, Item] = {}
+    roots: list[Item] = []
+    for row in rows:
+        pk, published_at = row["id"], row["published_at"]
+        item = Item(
+            id=pk,
+            cid=str(pk),
+            level=str(row["level"]),
+            thread_id=row["thread_id"],
+            parent_id=row["parent_id"],
+            user_name=row["user_name"],
+            card=mark_safe(row["card_html"]),  # rendered from our template on save
+            is_removed=row["is_removed"],
+            can_reply=row["level"] < max_level and not row["is_removed"],
+            likes=row["like_count"],
+            dislikes=row["dislike_count"],
+        )
+        if user_id is not None:
+            item.liked, item.disliked, item.flagged = row["liked"], row["disliked"], row["flagged"]
+            item.can_change = (
+                row["user_id"] == user_id
+                and not item.is_removed
+                and published_at is not None
+                and now < published_at + edit_window
+            )
+        by_id[pk] = item
+        if row["parent_id"] == pk:
+            roots.append(item)
+        elif row["parent_id"] in by_id:
+            by_id[row["parent_id"]].children.append(item)
+        # A reply whose parent is not public (held) is not shown until the parent is.
+    return [root for root in roots if _prune_removed(root)]
+
+
+def _prune_removed(item: Item) -> bool:
+    """Keep a removed comment only as a placeholder for replies still shown under it."""
+    item.children = [child for child in item.children if _prune_removed(child)]
+    return not item.is_removed or bool(item.children)
+
+
+REPLIES_OPEN = mark_safe('<ol class="comment-list comment-list--replies">')
+
+
+def flatten(roots: list[Item]) -> list[Item]:
+    """Pre-order list of the tree; each item carries the tags that follow it.
+
+    The template renders the nested lists in one loop (no recursive includes, which cost
+    most of xtd's render time): an item with replies opens an <ol>; the last reply at each
+    level closes its own <li> and the lists it ends.
+    """
+    flat: list[Item] = []
+
+    def visit(item: Item, lists_ending: int):
+        flat.append(item)
+        if item.children:
+            item.closing = REPLIES_OPEN
+            last = len(item.children) - 1
+            for index, child in enumerate(item.children):
+                visit(child, lists_ending + 1 if index == last else 0)
+        else:
+            item.closing = mark_safe("</li>" + "</ol></li>" * lists_ending)
+
+    for root in roots:
+        visit(root, 0)
+    return flat
+
+
+def action_urls() -> dict[str, str]:
+    """URL prefixes for per-comment actions: reversed once per page, not once per comment."""
+    names = {
+        "reply": "comments-xtd-reply",
+        "like": "comments-xtd-like",
+        "dislike": "comments-xtd-dislike",
+        "flag": "comments-flag",
+        "edit": "comments:edit",
+    }
+    return {key: reverse(name, args=[0]).removesuffix("0/") for key, name in names.items()}
+
+
+def render_context(post, page: ThreadPage, *, signed_in: bool, is_open: bool) -> dict:
+    """What the thread templates need besides the items."""
+    return {
+        "post": post,
+        "post_url": post.get_absolute_url(),
+        "page": page,
+        "signed_in": signed_in,
+        "open": is_open,
+        "urls": action_urls(),
+    }

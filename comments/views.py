@@ -1,0 +1,353 @@
+"""Posting, confirming, editing and paging comments: our layer around django-comments-xtd.
+
+The comment form lives on cached public pages, so it carries no CSRF token: the posting
+endpoint accepts same-origin POSTs only (`blog.security.same_origin_post`) and relies on
+the form's signed timestamp. Everything before the comment reaches xtd (closed posts, rate
+limits, tampering, spam timing, duplicates, confirmation mail limits) answers with a page a
+reader understands, or JSON for the script; xtd then runs its own flow unchanged.
+"""
+
+import datetime
+from urllib.parse import parse_qs, urlsplit
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_comments.views.comments import post_comment as xtd_post_comment
+from django_comments_xtd import signed as xtd_signed
+from django_comments_xtd import views as xtd_views
+
+from blog.cache import invalidate_public_pages
+from blog.models import Post
+from blog.ratelimit import too_many_requests
+from blog.security import same_origin_post
+from comments import throttle
+from comments.forms import CommentForm
+from comments.models import Comment, comment_url
+from comments.moderation import comments_are_open
+from comments.threads import editable_until, load_threads, render_context
+
+CHANGE_SALT = "comments.change"
+
+
+def wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def signed_in(request) -> bool:
+    """Signed in, asked without touching the session of a visitor who has none.
+
+    Reading `request.user` loads the session, which adds `Vary: Cookie` to the response and
+    makes a public page uncacheable, so the cookie is checked first.
+    """
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
+
+
+def post_of(data) -> Post | None:
+    """The published post a form was sent for, or None."""
+    if data.get("content_type") != "blog.post":
+        return None
+    try:
+        return Post.objects.published().select_related("author").get(pk=data.get("object_pk"))
+    except (Post.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def refuse(request, *, title, message, status, post=None, form=None):
+    """A refusal the reader understands: a page without JavaScript, JSON with it."""
+    if wants_json(request):
+        errors = {name: list(errs) for name, errs in form.errors.items()} if form else {}
+        return JsonResponse(
+            {"ok": False, "title": title, "message": message, "errors": errors}, status=status
+        )
+    return TemplateResponse(
+        request,
+        "comments/refused.html",
+        {"title": title, "message": message, "post": post, "form": form},
+        status=status,
+    )
+
+
+def find_duplicate(form, post) -> Comment | None:
+    """The same text from the same address, stored today on this post (criteria C8).
+
+    django-contrib-comments' own duplicate check cannot see xtd's temporary comments.
+    """
+    data = form.cleaned_data
+    return (
+        Comment.objects.for_object(post)
+        .filter(
+            user_email__iexact=data["email"],
+            comment=data["comment"],
+            submit_date__date=timezone.now().date(),
+            is_removed=False,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+@same_origin_post
+@require_POST
+def post_comment(request):
+    data = request.POST.copy()
+    post = post_of(data)
+    if post is None:
+        return refuse(
+            request,
+            title="We could not find that post",
+            message="The post you wrote about is not published (any more).",
+            status=404,
+        )
+    if not comments_are_open(post):
+        return refuse(
+            request,
+            title="Comments are closed",
+            message="This post no longer takes comments.",
+            status=403,
+            post=post,
+        )
+    if not throttle.allow_comment(request):
+        if wants_json(request):
+            return refuse(
+                request,
+                title="Too many comments",
+                message="Too many comments from your network in the last minute. "
+                "Please wait a minute and send it again.",
+                status=429,
+            )
+        return too_many_requests(
+            request,
+            message="Too many comments were sent from your network in the last minute.",
+            retry_after=60,
+        )
+
+    user = request.user if signed_in(request) else None
+    if user is not None:
+        # A signed-in reader comments under the identity they proved, never a typed address.
+        data["name"] = user.get_full_name() or user.get_username()
+        data["email"] = user.email
+        data["url"] = ""
+    form = CommentForm(post, data=data)
+    if form.security_errors():
+        return refuse(
+            request,
+            title="We could not accept this comment",
+            message="The form was altered, sent too quickly, or is more than two hours old. "
+            "Reload the page, then write your comment again.",
+            status=400,
+            post=post,
+        )
+    if not form.is_valid():
+        return refuse(
+            request,
+            title="Please check your comment",
+            message="Some fields need your attention.",
+            status=400,
+            post=post,
+            form=form,
+        )
+    duplicate = find_duplicate(form, post)
+    if duplicate is not None:
+        return posted_response(request, post=post, comment=duplicate)
+    if user is None and not throttle.claim_confirmation(form.cleaned_data["email"]):
+        return refuse(
+            request,
+            title="Please check your email first",
+            message="We already sent a link to this address to publish an earlier comment. "
+            "Follow that link, then you can post again (or wait a day).",
+            status=429,
+            post=post,
+        )
+
+    request.POST = data
+    response = xtd_post_comment(request, next=reverse("comments:posted"))
+    if response.status_code != 302:
+        # A moderator rule (closed, blocked domain) or a last xtd check refused it.
+        return refuse(
+            request,
+            title="We could not accept this comment",
+            message="This comment cannot be published here.",
+            status=400 if response.status_code < 400 else response.status_code,
+            post=post,
+        )
+    key = parse_qs(urlsplit(response["Location"]).query).get("c", [""])[0]
+    comment = Comment.objects.filter(pk=key).first() if key.isdigit() else None
+    return posted_response(request, post=post, comment=comment)
+
+
+def posted_response(request, *, post, comment):
+    """After posting: where the no-script browser goes, or what the script shows."""
+    if comment is None:
+        state, message = "confirm", "Check your email to publish your comment."
+    elif comment.is_visible:
+        state, message = "published", "Your comment is published."
+    else:
+        state, message = "held", "Thank you. Your comment will appear once the author approves it."
+    if not wants_json(request):
+        if state == "published":
+            messages.success(request, message)
+            return HttpResponseRedirect(comment_url(post, comment.pk))
+        return HttpResponseRedirect(f"{reverse('comments:posted')}?post={post.pk}&state={state}")
+    payload = {"ok": True, "state": state, "message": message}
+    if state == "published":
+        page = load_threads(post, user=request.user, thread_id=comment.thread_id)
+        item = next((item for item in page.items if item.id == comment.pk), None)
+        if item is not None:
+            payload["id"] = comment.pk
+            payload["parent"] = comment.parent_id if comment.parent_id != comment.pk else None
+            context = render_context(post, page, signed_in=True, is_open=True)
+            payload["html"] = render_to_string(
+                "comments/includes/single.html", context | {"item": item}, request=request
+            )
+    return JsonResponse(payload, status=201 if state != "confirm" else 202)
+
+
+@never_cache
+def posted(request):
+    """The no-script landing page after posting: what happens next."""
+    post = Post.objects.published().filter(pk=request.GET.get("post") or 0).first()
+    state = request.GET.get("state")
+    if post is None or state not in {"confirm", "held"}:
+        raise Http404("Nothing was posted.")
+    return TemplateResponse(request, "comments/posted.html", {"post": post, "state": state})
+
+
+@never_cache
+def confirm(request, key):
+    """xtd's confirmation link, then a page with the edit link instead of a bare redirect."""
+    response = xtd_views.confirm(request, key)
+    if response.status_code != 302:
+        return response
+    tmp = xtd_signed.loads(str(key), extra_key=settings.COMMENTS_XTD_SALT)
+    comment = xtd_views._get_comment_if_exists(tmp)
+    if comment is None or not comment.is_visible:
+        return response
+    post = comment.content_object
+    return TemplateResponse(
+        request,
+        "comments/published.html",
+        {
+            "comment": comment,
+            "post": post,
+            "change_url": change_url(comment) if may_still_change(comment) else None,
+            "comment_url": comment_url(post, comment.pk),
+            "editable_until": editable_until(comment),
+        },
+    )
+
+
+def change_url(comment) -> str:
+    """The signed link an anonymous commenter uses to edit or delete their comment."""
+    token = signing.dumps(comment.pk, salt=CHANGE_SALT)
+    return f"{reverse('comments:edit', args=[comment.pk])}?token={token}"
+
+
+def may_still_change(comment, *, now=None) -> bool:
+    until = editable_until(comment)
+    return until is not None and (now or timezone.now()) < until and comment.is_visible
+
+
+def may_change(request, comment) -> bool:
+    """Own comment, within COMMENTS_EDIT_MINUTES of publication: signed-in, or signed link."""
+    if not may_still_change(comment):
+        return False
+    if signed_in(request) and comment.user_id == request.user.pk:
+        return True
+    token = request.POST.get("token") or request.GET.get("token") or ""
+    max_age = datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES + 60)
+    try:
+        return signing.loads(token, salt=CHANGE_SALT, max_age=max_age) == comment.pk
+    except signing.BadSignature:
+        return False
+
+
+class EditForm(forms.Form):
+    comment = forms.CharField(
+        label="Your comment",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=settings.COMMENT_MAX_LENGTH,
+    )
+
+
+@never_cache
+def edit(request, pk):
+    comment = get_object_or_404(Comment.objects.public(), pk=pk)
+    post = comment.content_object
+    if not may_change(request, comment):
+        return TemplateResponse(
+            request,
+            "comments/refused.html",
+            {
+                "title": "This comment can no longer be changed",
+                "message": f"Comments can be edited or deleted for "
+                f"{settings.COMMENTS_EDIT_MINUTES} minutes after they are published.",
+                "post": post,
+            },
+            status=403,
+        )
+    form = EditForm(request.POST or None, initial={"comment": comment.comment})
+    if request.method == "POST" and form.is_valid():
+        comment.apply_edit(form.cleaned_data["comment"])
+        invalidate_public_pages()
+        if signed_in(request):
+            messages.success(request, "Your comment is updated.")
+        return HttpResponseRedirect(comment_url(post, comment.pk))
+    return TemplateResponse(
+        request,
+        "comments/edit.html",
+        {
+            "form": form,
+            "comment": comment,
+            "post": post,
+            "token": request.GET.get("token") or request.POST.get("token") or "",
+            "editable_until": editable_until(comment),
+        },
+    )
+
+
+@never_cache
+@require_POST
+def delete(request, pk):
+    comment = get_object_or_404(Comment.objects.public(), pk=pk)
+    post = comment.content_object
+    if not may_change(request, comment):
+        raise Http404("This comment can no longer be deleted.")
+    # Replies by others stay; the comment becomes a "deleted" placeholder above them.
+    Comment.objects.filter(pk=comment.pk).update(
+        is_removed=True, comment="", comment_html="", card_html="", edited_at=timezone.now()
+    )
+    invalidate_public_pages()
+    if signed_in(request):
+        messages.success(request, "Your comment is deleted.")
+    return HttpResponseRedirect(f"{post.get_absolute_url()}?c={comment.pk}#comments")
+
+
+def threads(request, post_pk):
+    """More top-level threads, as list items the script appends ("Load more comments").
+
+    Without the script the same link opens the post page with `?cpage=`.
+    """
+    post = get_object_or_404(Post.objects.published().select_related("author"), pk=post_pk)
+    try:
+        page_number = int(request.GET.get("page", 1))
+    except ValueError:
+        page_number = 1
+    user = request.user if signed_in(request) else None
+    page = load_threads(post, order=request.GET.get("order", "oldest"), page=page_number, user=user)
+    context = render_context(
+        post, page, signed_in=user is not None, is_open=comments_are_open(post)
+    )
+    response = TemplateResponse(request, "comments/includes/thread_items.html", context)
+    if page.has_next:
+        response.headers["X-Next-Page"] = str(page.next_page)
+    return response

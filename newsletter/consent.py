@@ -1,0 +1,19 @@
+"""The words a visitor agrees to when subscribing, versioned.
+
+A signup records which version it showed (GDPR Art. 7(1): the author must be able to show what
+each subscriber agreed to). Never edit a published text: add a new version and make it current.
+Old versions stay here because cached pages may still show them for a few minutes.
+"""
+
+CONSENT_TEXTS = {
+    "2026-11": (
+        "One email a week with my best articles and OpEds and the major news headlines. "
+        "You confirm by email first and can unsubscribe in one click at any time. "
+        "Your address is used for this newsletter only and never shared."
+    ),
+}
+CURRENT_CONSENT_VERSION = "2026-11"
+
+
+def current_consent_text() -> str:
+    return CONSENT_TEXTS[CURRENT_CONSENT_VERSION]

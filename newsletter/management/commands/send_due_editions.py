@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from newsletter import delivery
+
+
+class Command(BaseCommand):
+    help = (
+        "Start scheduled editions and new posts' emails whose time has come, and finish every "
+        "edition being sent. A safety net beside the worker: run it every few minutes from cron."
+    )
+
+    def handle(self, *args, **options):
+        editions = delivery.send_due(now=timezone.now())
+        if not editions:
+            self.stdout.write("Nothing to send.")
+        for edition in editions:
+            sent = delivery.deliver(edition=edition, wait=True)
+            state = delivery.progress(edition)
+            self.stdout.write(
+                f"“{edition.subject}”: {sent} sent now; {state.sent} of {state.total} in all, "
+                f"{state.failed} failed."
+            )

@@ -1,0 +1,49 @@
+from django.db import transaction
+from django.tasks import task_backends
+from django.utils import timezone
+
+from newsletter import services
+
+COMMENT_FORM_SOURCE = "Comment form"
+
+
+def subscribe_confirmed_commenter(
+    sender, *, email, ip, source_url, consent_text, confirmed_at, **kwargs
+):
+    """A commenter ticked "also subscribe me" and confirmed their address: active at once.
+
+    The comment's confirmation link already proved the address, so no second email is sent.
+    """
+    services.record_outside_consent(
+        email=email,
+        source=COMMENT_FORM_SOURCE,
+        source_url=source_url or "",
+        consent_text=consent_text or "",
+        ip=ip,
+        confirmed_at=confirmed_at,
+    )
+
+
+def announce_post_when_published(sender, instance, **kwargs):
+    """A post saved as published: its every-post email goes out at `publish_at`, once.
+
+    Enqueued after commit with run_after=publish_at, so a scheduled post is announced at its
+    time with no cron; `send_due_editions` is the safety net for backends that cannot wait.
+    Saving again (an edit, a reschedule) enqueues again: `delivery.announce_post` decides
+    at run time, from the post as it then is, and never announces a post twice.
+    """
+    from blog.models import Post
+
+    if instance.status != Post.Status.PUBLISHED or instance.publish_at is None:
+        return
+    post_id, publish_at = instance.pk, instance.publish_at
+    transaction.on_commit(lambda: _enqueue_announcement(post_id, publish_at), robust=True)
+
+
+def _enqueue_announcement(post_id, publish_at) -> None:
+    from newsletter.tasks import announce_post
+
+    if publish_at <= timezone.now():
+        announce_post.enqueue(post_id)
+    elif task_backends[announce_post.backend].supports_defer:
+        announce_post.using(run_after=publish_at).enqueue(post_id)

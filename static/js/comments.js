@@ -1,0 +1,165 @@
+/* Comments: reply inline, post without reloading, load more threads.
+   Enhancement only: every action is a link or a form that works without this script. */
+(function () {
+  "use strict";
+
+  var section = document.querySelector("[data-comments]");
+  if (!section || !window.fetch || !window.FormData) {
+    return;
+  }
+  var form = section.querySelector("[data-comment-form]");
+  var home = section.querySelector("[data-form-home]");
+  var list = section.querySelector("[data-comment-list]");
+
+  function say(message, isError) {
+    var status = form.querySelector("[data-comment-status]");
+    status.textContent = message;
+    status.classList.toggle("comments__status--error", Boolean(isError));
+  }
+
+  function openReply(link) {
+    var item = link.closest("li.comment");
+    var replies = item.querySelector(":scope > ol");
+    var author = item.querySelector(".comment__author");
+    form.querySelector("[name=reply_to]").value = item.id.slice(1);
+    form.querySelector("[data-form-title]").textContent =
+      "Reply to " + author.textContent.trim();
+    form.querySelector("[data-cancel-reply]").hidden = false;
+    say("");
+    item.insertBefore(form, replies);
+    form.querySelector("textarea").focus();
+  }
+
+  function closeReply(returnFocusTo) {
+    form.querySelector("[name=reply_to]").value = "0";
+    form.querySelector("[data-form-title]").textContent = "Join the discussion";
+    form.querySelector("[data-cancel-reply]").hidden = true;
+    home.appendChild(form);
+    if (returnFocusTo) {
+      returnFocusTo.focus();
+    }
+  }
+
+  function describeErrors(data) {
+    var lines = [data.message || "Your comment could not be posted."];
+    Object.keys(data.errors || {}).forEach(function (name) {
+      var field = form.querySelector("[name=" + name + "]");
+      var label = field && field.labels && field.labels[0];
+      lines.push((label ? label.textContent + ": " : "") + data.errors[name].join(" "));
+    });
+    return lines.join(" ");
+  }
+
+  function insertComment(data) {
+    var template = document.createElement("template");
+    template.innerHTML = data.html.trim();
+    var item = template.content.firstElementChild;
+    var parent = data.parent ? document.getElementById("c" + data.parent) : null;
+    if (parent) {
+      var replies = parent.querySelector(":scope > ol");
+      if (!replies) {
+        replies = document.createElement("ol");
+        replies.className = "comment-list comment-list--replies";
+        parent.appendChild(replies);
+      }
+      replies.appendChild(item);
+    } else {
+      list.appendChild(item);
+    }
+  }
+
+  section.addEventListener("click", function (event) {
+    var reply = event.target.closest("[data-reply]");
+    if (reply && form) {
+      event.preventDefault();
+      openReply(reply);
+      return;
+    }
+    var cancel = event.target.closest("[data-cancel-reply]");
+    if (cancel) {
+      var id = form.querySelector("[name=reply_to]").value;
+      var link = document.querySelector("#c" + id + " [data-reply]");
+      closeReply(link);
+      return;
+    }
+    var more = event.target.closest("[data-load-more]");
+    if (more) {
+      event.preventDefault();
+      loadMore(more);
+    }
+  });
+
+  function loadMore(link) {
+    var url = link.getAttribute("data-fragment");
+    link.setAttribute("aria-busy", "true");
+    fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(response.statusText);
+        }
+        var next = response.headers.get("X-Next-Page");
+        return response.text().then(function (html) {
+          var count = list.children.length;
+          list.insertAdjacentHTML("beforeend", html);
+          var first = list.children[count];
+          if (first) {
+            first.setAttribute("tabindex", "-1");
+            first.focus();
+          }
+          if (next) {
+            link.setAttribute("data-fragment", url.replace(/page=\d+/, "page=" + next));
+            link.href = link.href.replace(/cpage=\d+/, "cpage=" + next);
+            link.removeAttribute("aria-busy");
+          } else {
+            link.parentNode.remove();
+          }
+        });
+      })
+      .catch(function () {
+        window.location.href = link.href;
+      });
+  }
+
+  if (!form) {
+    return;
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    say("Sending your comment…");
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.json().catch(function () {
+          return { ok: false, message: "Something went wrong. Please try again." };
+        });
+      })
+      .then(function (data) {
+        if (!data.ok) {
+          say(describeErrors(data), true);
+          return;
+        }
+        form.querySelector("textarea").value = "";
+        if (data.html) {
+          insertComment(data);
+        }
+        var wasReply = form.querySelector("[name=reply_to]").value !== "0";
+        if (wasReply) {
+          closeReply(null);
+        }
+        say(data.message);
+      })
+      .catch(function () {
+        say("Your comment could not be sent. Check your connection and try again.", true);
+      })
+      .then(function () {
+        button.disabled = false;
+      });
+  });
+})();

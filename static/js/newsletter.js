@@ -1,0 +1,69 @@
+/* Newsletter signup forms answer in place: POST with fetch, show the answer in the form's
+   live region. Without this script the same forms post normally and land on a page. */
+(function () {
+  "use strict";
+
+  function showError(form, input, errorBox, text) {
+    errorBox.textContent = text;
+    errorBox.hidden = !text;
+    var consentId = input.id.replace(/-email$/, "-consent");
+    if (text) {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", errorBox.id + " " + consentId);
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.setAttribute("aria-describedby", consentId);
+    }
+  }
+
+  function enhance(form) {
+    var input = form.querySelector("input[name=email]");
+    var button = form.querySelector("button[type=submit]");
+    var message = form.querySelector("[role=status]");
+    var errorBox = document.getElementById(input.id + "-error");
+    form.noValidate = true;
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (button.disabled) {
+        return;
+      }
+      button.disabled = true;
+      message.textContent = "Sending…";
+      showError(form, input, errorBox, "");
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { Accept: "application/json" },
+        credentials: "same-origin"
+      })
+        .then(function (response) {
+          return response.json().catch(function () {
+            return { ok: false, message: "Something went wrong. Please try again later." };
+          });
+        })
+        .then(function (answer) {
+          var emailErrors = (answer.errors && answer.errors.email) || [];
+          if (answer.ok) {
+            message.textContent = answer.message;
+            form.classList.add("signup-form--done");
+            input.value = "";
+          } else if (emailErrors.length) {
+            message.textContent = "";
+            showError(form, input, errorBox, emailErrors[0]);
+            input.focus();
+          } else {
+            message.textContent = answer.message;
+          }
+        })
+        .catch(function () {
+          message.textContent = "We could not reach the site. Check your connection and try again.";
+        })
+        .finally(function () {
+          button.disabled = false;
+        });
+    });
+  }
+
+  document.querySelectorAll("form[data-signup-form]").forEach(enhance);
+})();

@@ -1,0 +1,141 @@
+"""A throwaway site for worker processes: its own SQLite file, settings from the environment.
+
+pytest-django's test database lives in memory (or, on PostgreSQL, inside the test run's
+transaction rules), where a separate worker process cannot see it. The crash test and the
+benchmark therefore build a complete site of their own in a temporary folder: production
+settings (`config.settings.base`) read from environment variables, exactly as a deployment
+would, with `VAR_DIR` pointing at the folder (so the database is a WAL-mode SQLite file with
+IMMEDIATE transactions, config/env.py) and `EMAIL_URL` at a local SMTP sink. Every process
+started with `site_env(...)` — migrate, seed, the worker, its restart — sees the same rows.
+
+`python -m tests.newsletter.worker_site seed ACTIVE INACTIVE` fills it and prints the id of
+a draft edition ready to send.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV_DROPPED = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "EMAIL_URL", "BULK_EMAIL_URL"}
+
+
+def active_address(n: int) -> str:
+    return f"reader{n}@example.org"
+
+
+def inactive_address(n: int) -> str:
+    return f"former{n}@example.org"
+
+
+def site_env(var_dir: Path, *, smtp_port: int, **settings) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in ENV_DROPPED}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "VAR_DIR": str(var_dir),
+        "SECRET_KEY": "worker-site-only-" + "q7Zr" * 12,
+        "DEBUG": "0",
+        "SITE_URL": "https://worker.example",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}/?timeout=5",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    env |= {key: str(value) for key, value in settings.items()}
+    return env
+
+
+def manage(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )
+
+
+def worker_command(edition_id: int) -> list[str]:
+    return [sys.executable, str(ROOT / "manage.py"), "send_edition", str(edition_id)]
+
+
+def prepare(env: dict[str, str], *, active: int, inactive: int) -> int:
+    """Migrate, then seed: returns the id of the edition to send."""
+    manage(env, "migrate", "--noinput", timeout=300)
+    manage(env, "createcachetable", timeout=60)
+    seeded = subprocess.run(
+        [sys.executable, "-m", "tests.newsletter.worker_site", "seed", str(active), str(inactive)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return int(seeded.stdout.strip().splitlines()[-1])
+
+
+def seed(active: int, inactive: int) -> int:
+    import datetime
+
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from blog.models import Post
+    from newsletter.models import Edition, EditionHeadline, EditionItem, Headline, Subscriber
+
+    now = timezone.now()
+    author = get_user_model().objects.create_user("author", "author@example.org")
+    edition = Edition.objects.create(
+        subject="The week in The Dispatch",
+        preheader="Buses first, budgets second",
+        intro="Three things happened this week.",
+    )
+    for n in range(1, 4):
+        post = Post.objects.create(
+            title=f"Buses first, budgets second — part {n}",
+            slug=f"buses-first-{n}",
+            body="The council met on Tuesday.\nIt voted for “Buses First”.",
+            author=author,
+            status=Post.Status.PUBLISHED,
+            publish_at=now - datetime.timedelta(days=n),
+        )
+        EditionItem.objects.create(edition=edition, post=post, position=n, note="Worth a read.")
+    headline = Headline.objects.create(
+        title="Harbour bridge closes for repairs",
+        url="https://news.example.org/bridge",
+        source_name="Calder Bay Herald",
+    )
+    EditionHeadline.objects.create(edition=edition, headline=headline, position=1)
+    common = {"confirmed_at": now, "consent_text": "Weekly email.", "signup_source": "Seed"}
+    Subscriber.objects.bulk_create(
+        [
+            Subscriber(email=active_address(n), status=Subscriber.Status.ACTIVE, **common)
+            for n in range(active)
+        ],
+        batch_size=1000,
+    )
+    Subscriber.objects.bulk_create(
+        [
+            Subscriber(
+                email=inactive_address(n),
+                status=[Subscriber.Status.UNSUBSCRIBED, Subscriber.Status.BOUNCED][n % 2],
+                unsubscribed_at=now,
+            )
+            for n in range(inactive)
+        ]
+        + [Subscriber(email="pending@example.org", status=Subscriber.Status.PENDING)],
+        batch_size=1000,
+    )
+    return edition.pk
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["seed"]:
+        sys.exit("usage: python -m tests.newsletter.worker_site seed ACTIVE INACTIVE")
+    sys.stdout.write(f"{seed(int(sys.argv[2]), int(sys.argv[3]))}\n")
