@@ -1,5 +1,7 @@
-"""Our comment URLs. config/urls.py includes them under comments/ just before
-django_comments_xtd.urls, so `post/` and `confirm/<key>/` here answer for xtd's names too."""
+"""Our comment URLs, included under comments/ just before django_comments_xtd.urls.
+
+`post/`, `confirm/<key>/` and `reply/<id>/` come first, so they answer for xtd's URL names too.
+"""
 
 from django.urls import path
 
@@ -11,6 +13,7 @@ urlpatterns = [
     path("post/", views.post_comment, name="post"),
     path("posted/", views.posted, name="posted"),
     path("confirm/<str:key>/", views.confirm, name="confirm"),
+    path("reply/<int:cid>/", views.reply, name="reply"),
     path("edit/<int:pk>/", views.edit, name="edit"),
     path("delete/<int:pk>/", views.delete, name="delete"),
     path("threads/<int:post_pk>/", views.threads, name="threads"),

@@ -69,12 +69,16 @@ def refuse(request, *, title, message, status, post=None, form=None):
         return JsonResponse(
             {"ok": False, "title": title, "message": message, "errors": errors}, status=status
         )
-    return TemplateResponse(
-        request,
-        "comments/refused.html",
-        {"title": title, "message": message, "post": post, "form": form},
-        status=status,
-    )
+    user = request.user if signed_in(request) else None
+    context = {
+        "title": title,
+        "message": message,
+        "post": post,
+        "form": form,
+        "signed_in": user is not None,
+        "commenter_name": (user.get_full_name() or user.get_username()) if user else "",
+    }
+    return TemplateResponse(request, "comments/refused.html", context, status=status)
 
 
 def find_duplicate(form, post) -> Comment | None:
@@ -212,6 +216,26 @@ def posted_response(request, *, post, comment):
     return JsonResponse(payload, status=201 if state != "confirm" else 202)
 
 
+def reply(request, cid):
+    """xtd's reply page (the no-script way to reply), for public comments on open posts only.
+
+    xtd's own view shows any comment by id, held and removed ones included.
+    """
+    comment = get_object_or_404(Comment.objects.public(), pk=cid)
+    post = comment.content_object
+    if not isinstance(post, Post) or not post.is_published:
+        raise Http404("No such comment.")
+    if not comments_are_open(post):
+        return refuse(
+            request,
+            title="Comments are closed",
+            message="This post no longer takes comments.",
+            status=403,
+            post=post,
+        )
+    return xtd_views.reply(request, cid)
+
+
 @never_cache
 def posted(request):
     """The no-script landing page after posting: what happens next."""
@@ -264,7 +288,8 @@ def may_change(request, comment) -> bool:
     if signed_in(request) and comment.user_id == request.user.pk:
         return True
     token = request.POST.get("token") or request.GET.get("token") or ""
-    max_age = datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES + 60)
+    # Minted when the comment went public, so its age never exceeds the editing window.
+    max_age = datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
     try:
         return signing.loads(token, salt=CHANGE_SALT, max_age=max_age) == comment.pk
     except signing.BadSignature:

@@ -20,7 +20,7 @@ urlpatterns = [
     ),
     path("account/", include("comments.accounts_urls")),
     path("newsletter/", include("newsletter.urls")),
-    # Ours first: comments/post/ and comments/confirm/ wrap xtd's views of the same paths.
+    # Ours first: comments/post/, confirm/ and reply/ wrap xtd's views of the same paths.
     path("comments/", include("comments.urls")),
     path("comments/", include("django_comments_xtd.urls")),
     path("", include("blog.urls")),

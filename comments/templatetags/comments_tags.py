@@ -1,21 +1,12 @@
 from django import template
-from django.conf import settings
 
 from blog.models import Post
+from comments import views
 from comments.forms import CommentForm
 from comments.moderation import closes_at, comments_are_open
 from comments.threads import ORDERS, load_threads, post_stats, render_context, request_stats
 
 register = template.Library()
-
-
-def _signed_in(request) -> bool:
-    # See comments.views.signed_in: never touch the session of a visitor without one.
-    return (
-        request is not None
-        and settings.SESSION_COOKIE_NAME in request.COOKIES
-        and request.user.is_authenticated
-    )
 
 
 @register.inclusion_tag("comments/section.html", takes_context=True)
@@ -24,7 +15,7 @@ def comment_section(context, post):
     request = context.get("request")
     if context.get("is_preview"):
         return {"preview": True}
-    signed_in = _signed_in(request)
+    signed_in = request is not None and views.signed_in(request)
     user = request.user if signed_in else None
     order = request.GET.get("order", "oldest") if request else "oldest"
     try:
@@ -39,7 +30,6 @@ def comment_section(context, post):
         "commenter_name": (user.get_full_name() or user.get_username()) if user else "",
         "closes_at": closes_at(post),
         "form": CommentForm(post) if is_open else None,
-        "request": request,
     }
 
 

@@ -126,6 +126,25 @@ def test_the_reply_page_works_without_javascript(client):
     assert f'action="{reverse("comments:post")}"' in page
 
 
+def test_the_reply_page_hides_held_and_removed_comments(client):
+    post = PostFactory()
+    held = add_comment(post, text="Spam awaiting review", is_public=False)
+    removed = add_comment(post, text="Removed abuse")
+    Comment.objects.filter(pk=removed.pk).update(is_removed=True)
+    for comment in (held, removed):
+        response = client.get(reverse("comments-xtd-reply", args=[comment.pk]))
+        assert response.status_code == 404
+        assert "Spam" not in response.content.decode()
+
+
+def test_the_reply_page_of_a_closed_post_says_so(client):
+    post = PostFactory(comments_open=False)
+    comment = add_comment(post)
+    response = client.get(reverse("comments-xtd-reply", args=[comment.pk]))
+    assert response.status_code == 403
+    assert "Comments are closed" in response.content.decode()
+
+
 def test_the_post_author_gets_a_badge_and_others_do_not(client):
     post = PostFactory()
     add_comment(post, text="From the writer", user=post.author, user_name="Maren Adair")
@@ -156,7 +175,7 @@ def test_dates_and_the_edited_marker(client):
     comment = add_comment(post)
     comment.apply_edit("Edited text")
     section = section_of(page_of(client, post))
-    (time,) = elements(section, "time")
+    (time,) = [e for e in elements(section, "time") if "T" in e["attrs"]["datetime"]]
     assert time["attrs"]["datetime"].startswith(str(timezone.localdate()))
     assert '<span class="comment__edited">edited</span>' in section
 
@@ -298,3 +317,10 @@ def test_comment_counts_tag_counts_a_list_in_one_query(django_assert_num_queries
     )
     with django_assert_num_queries(1):
         assert template.render(Context({"posts": posts})) == "1,0,0,"
+
+
+def test_an_open_post_says_when_its_comments_close(client, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+    post = PostFactory(publish_at=timezone.now() - datetime.timedelta(days=1))
+    closing = timezone.localtime(post.publish_at + datetime.timedelta(days=30))
+    assert f'Comments close on <time datetime="{closing:%Y-%m-%d}">' in page_of(client, post)

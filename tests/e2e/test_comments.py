@@ -198,3 +198,32 @@ def test_a_long_thread_reads_well_on_desktop_and_phone(page, post):
         threads.nth(2).screenshot(path=SCREENSHOTS / f"comments-thread-{label}-detail.png")
         threads.nth(3).screenshot(path=SCREENSHOTS / f"comments-thread-{label}-author.png")
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_keyboard_only_reader_replies_inline_and_loads_more_threads(page, post, settings):
+    settings.COMMENTS_THREADS_PER_PAGE = 2
+    first = add_comment(post, text="First thread.", user_name="Ann Reader")
+    add_comment(post, text="Second thread.", user_name="Bo Reader")
+    add_comment(post, text="Third thread.", user_name="Cy Reader")
+    page.goto(post.get_absolute_url())
+    url = page.url
+
+    page.get_by_role("link", name="Reply to Ann Reader").focus()
+    page.keyboard.press("Enter")
+    inline = page.locator(f"#c{first.pk} > form[data-comment-form]")
+    assert inline.get_by_label("Comment").evaluate("el => el === document.activeElement")
+    cancel = inline.get_by_role("button", name="Cancel reply")
+    cancel.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("[data-form-home] > form[data-comment-form]").count() == 1
+    assert page.get_by_role("link", name="Reply to Ann Reader").evaluate(
+        "el => el === document.activeElement"
+    )
+
+    assert page.get_by_text("Third thread.").count() == 0
+    page.get_by_role("link", name="Load more comments").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("Third thread.").wait_for()
+    assert page.url == url
+    assert page.get_by_role("link", name="Load more comments").count() == 0
+    assert page.evaluate("() => document.activeElement.textContent").count("Third thread.") == 1
