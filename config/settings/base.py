@@ -4,6 +4,7 @@ Local defaults are safe and need no services; production (DEBUG off) refuses to 
 a real SECRET_KEY. Tests layer `config.settings.test` on top of this module.
 """
 
+import datetime
 import hashlib
 import os
 from pathlib import Path
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "django_comments",
     "rest_framework",
     "django_tasks_db",
+    "axes",
     "blog",
     "comments",
     "newsletter",
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the outcome of every login attempt.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,6 +148,20 @@ EMAIL_SENDING_TIMEOUT_SECONDS = 600
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = env.get_list("ADMINS")
+
+# Admin brute force (ASVS 6.3.1): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, even the right password is refused until the cool-off has passed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 30)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "blog.ratelimit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "locked_out.html"
+AXES_VERBOSE = False
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
