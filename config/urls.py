@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 
 from blog.sitemaps import SITEMAPS
+from config import views
 
 admin.site.site_header = f"{settings.SITE_NAME} — writing desk"
 admin.site.site_title = settings.SITE_NAME
@@ -25,5 +26,15 @@ urlpatterns = [
     path("comments/", include("django_comments_xtd.urls")),
     path("", include("blog.urls")),
 ]
+
+if settings.SERVE_MEDIA:
+    urlpatterns.insert(
+        0,
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$",
+            views.serve_media,
+            name="media",
+        ),
+    )
 
 handler500 = "config.views.server_error"
