@@ -16,7 +16,8 @@ keepalive = 5
 # Recycle workers now and then so a slow leak can never take the site down.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = 200
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Set GUNICORN_ACCESS_LOG to empty to turn the access log off.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Workers import the app themselves, so `kill -HUP` reloads new code (see gunicorn signals).
