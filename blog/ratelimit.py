@@ -1,8 +1,9 @@
 """Counting requests per client network in the shared cache, for every public POST.
 
 The cache is Redis or the database cache in production, so every web worker and node sees
-the same counts. Windows are fixed (a burst at a window's edge may reach twice the limit
-for a moment), which is enough to stop floods and mail-bombing without any extra service.
+the same counts. Counting is a sliding window approximated from two fixed ones (the current
+window plus the previous one weighted by how much of it still overlaps), so a burst that
+straddles a window's edge is still caught, with no extra service.
 """
 
 import hashlib
@@ -35,19 +36,24 @@ def client_network(request) -> str:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
-def allow(scope: str, key: str, *, limit: int, period: int) -> bool:
+def allow(scope: str, key: str, *, limit: int, period: int, now: float | None = None) -> bool:
     """Count one attempt for `key` in `scope`; False once more than `limit` fall in `period`."""
-    window = int(time.time() // period)
+    now = time.time() if now is None else now
+    window, position = divmod(now, period)
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    cache_key = f"ratelimit:{scope}:{digest}:{window}"
-    if cache.add(cache_key, 1, period + 1):
-        return 1 <= limit
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(cache_key, 1, period + 1)
-        count = 1
-    return count <= limit
+    current_key = f"ratelimit:{scope}:{digest}:{int(window)}"
+    previous_key = f"ratelimit:{scope}:{digest}:{int(window) - 1}"
+    if cache.add(current_key, 1, 2 * period + 1):
+        current = 1
+    else:
+        try:
+            current = cache.incr(current_key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(current_key, 1, 2 * period + 1)
+            current = 1
+    previous = cache.get(previous_key, 0)
+    overlap = 1 - position / period
+    return current + previous * overlap <= limit
 
 
 def too_many_requests(request, *, message: str, retry_after: int) -> TemplateResponse:

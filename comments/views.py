@@ -81,6 +81,17 @@ def refuse(request, *, title, message, status, post=None, form=None):
     return TemplateResponse(request, "comments/refused.html", context, status=status)
 
 
+def refuse_closed(request, post):
+    """The friendly answer to a comment or reply on a closed post (xtd's is a bare 400)."""
+    return refuse(
+        request,
+        title="Comments are closed",
+        message="This post no longer takes comments.",
+        status=403,
+        post=post,
+    )
+
+
 def find_duplicate(form, post) -> Comment | None:
     """The same text from the same address, stored today on this post (criteria C8).
 
@@ -113,13 +124,7 @@ def post_comment(request):
             status=404,
         )
     if not comments_are_open(post):
-        return refuse(
-            request,
-            title="Comments are closed",
-            message="This post no longer takes comments.",
-            status=403,
-            post=post,
-        )
+        return refuse_closed(request, post)
     if not throttle.allow_comment(request):
         if wants_json(request):
             return refuse(
@@ -226,13 +231,7 @@ def reply(request, cid):
     if not isinstance(post, Post) or not post.is_published:
         raise Http404("No such comment.")
     if not comments_are_open(post):
-        return refuse(
-            request,
-            title="Comments are closed",
-            message="This post no longer takes comments.",
-            status=403,
-            post=post,
-        )
+        return refuse_closed(request, post)
     return xtd_views.reply(request, cid)
 
 

@@ -26,6 +26,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.newsletter.worker_site import manage
+
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 8
 SECONDS = 8
@@ -80,22 +82,14 @@ print(post.get_absolute_url())
 def prepare(env: dict[str, str]) -> str:
     """Build the site; returns the path of the post carrying 100 comments."""
 
-    def manage(*args: str) -> str:
-        return subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), *args],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        ).stdout
+    def run(*args: str) -> str:
+        return manage(env, *args, timeout=300).stdout
 
-    manage("migrate", "--noinput")
-    manage("createcachetable")
-    manage("collectstatic", "--noinput")
-    manage("load_demo_content")
-    return manage("shell", "-c", SEED_COMMENTS).strip().splitlines()[-1]
+    run("migrate", "--noinput")
+    run("createcachetable")
+    run("collectstatic", "--noinput")
+    run("load_demo_content")
+    return run("shell", "-c", SEED_COMMENTS).strip().splitlines()[-1]
 
 
 def hammer(url: str, *, cookie: str | None) -> dict:

@@ -63,3 +63,12 @@ def test_cross_site_post_gets_a_403_page_and_the_view_never_runs():
     assert calls == []
     ok = view(RequestFactory().post("/x/", HTTP_ORIGIN="http://testserver"))
     assert ok.status_code == 200
+
+
+def test_a_burst_across_a_window_edge_is_still_counted():
+    start = 60 * 1_000_000
+    results = [
+        ratelimit.allow("edge", "198.51.100.0/24", limit=2, period=60, now=start + offset)
+        for offset in (-0.5, -0.2, 0.1)
+    ]
+    assert results == [True, True, False]
