@@ -13,6 +13,7 @@ urlpatterns = [
     path("post/", views.post_comment, name="post"),
     path("posted/", views.posted, name="posted"),
     path("confirm/<str:key>/", views.confirm, name="confirm"),
+    path("mute/<str:key>/", views.mute, name="mute"),
     path("reply/<int:cid>/", views.reply, name="reply"),
     path("edit/<int:pk>/", views.edit, name="edit"),
     path("delete/<int:pk>/", views.delete, name="delete"),

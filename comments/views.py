@@ -375,3 +375,22 @@ def threads(request, post_pk):
     if page.has_next:
         response.headers["X-Next-Page"] = str(page.next_page)
     return response
+
+
+@never_cache
+def mute(request, key):
+    """Stop follow-up emails, after a click on a button rather than on the link itself.
+
+    django-comments-xtd mutes on a plain GET, which a mail scanner that prefetches the links
+    in a message would trigger on the reader's behalf; the GET here only asks.
+    """
+    if request.method == "POST":
+        return xtd_views.mute(request, key)
+    try:
+        muted = xtd_signed.loads(str(key), extra_key=settings.COMMENTS_XTD_SALT)
+    except (ValueError, xtd_signed.BadSignature) as err:
+        raise Http404("This link is not valid.") from err
+    post = Post.objects.published().filter(pk=muted.object_pk).first()
+    if post is None:
+        raise Http404("This discussion is no longer published.")
+    return TemplateResponse(request, "comments/mute_confirm.html", {"post": post})

@@ -111,7 +111,11 @@ def test_reply_at_depth_three_notifies_followers_until_they_mute(client, smtp_se
 
     mute = link_in(follow_up, "/comments/mute/")
     assert mute.startswith("http://testserver/comments/mute/")
-    assert client.get(urlsplit(mute).path).status_code == 200
+    asked = client.get(urlsplit(mute).path)
+    assert asked.status_code == 200
+    assert "Stop emails" in asked.content.decode()
+    assert Comment.objects.get(pk=middle.pk).followup  # a scanner's GET mutes nothing
+    assert client.post(urlsplit(mute).path).status_code == 200
     assert not Comment.objects.get(pk=middle.pk).followup
 
     comment_and_confirm(
