@@ -29,9 +29,9 @@ def free_port() -> int:
 class SMTPSink:
     """Start, stop and restart an aiosmtpd server on a fixed local port."""
 
-    def __init__(self):
-        self.port = free_port()
-        self.collector = _Collector()
+    def __init__(self, handler=None, *, port: int | None = None):
+        self.port = port or free_port()
+        self.collector = handler or _Collector()
         self.controller = None
 
     @property

@@ -11,9 +11,7 @@ import email.policy
 import threading
 import time
 
-from aiosmtpd.controller import Controller
-
-from tests.smtp import free_port
+from tests.smtp import SMTPSink
 
 
 class _CountingHandler:
@@ -55,38 +53,21 @@ class _CountingHandler:
         return "250 Message accepted for delivery"
 
 
-class CountingSink:
+class CountingSink(SMTPSink):
     def __init__(self, *, keep_messages: bool = True, port: int | None = None):
-        self.port = port or free_port()
-        self.handler = _CountingHandler(keep_messages=keep_messages)
-        self.controller = None
+        super().__init__(_CountingHandler(keep_messages=keep_messages), port=port)
+
+    @property
+    def handler(self) -> _CountingHandler:
+        return self.collector
 
     @property
     def counts(self):
         return self.handler.counts
 
     @property
-    def messages(self):
-        return self.handler.messages
-
-    @property
     def total(self) -> int:
         return sum(self.handler.counts.values())
-
-    def start(self):
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def mailer(self) -> dict:
-        return {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": self.port, "timeout": 5},
-        }
 
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
