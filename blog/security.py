@@ -34,6 +34,11 @@ def is_same_origin(request) -> bool:
     return bool(referer) and _origin_of(referer) in trusted_origins(request)
 
 
+def wants_json(request) -> bool:
+    """The page's enhancing script asked for an answer to show in place, not a new page."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
 def same_origin_post(view):
     """Exempt a view from the CSRF cookie check, and require a same-origin POST instead."""
 

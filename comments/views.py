@@ -29,7 +29,7 @@ from django_comments_xtd import views as xtd_views
 from blog.cache import invalidate_public_pages
 from blog.models import Post
 from blog.ratelimit import too_many_requests
-from blog.security import same_origin_post
+from blog.security import same_origin_post, wants_json
 from comments import throttle
 from comments.forms import CommentForm
 from comments.models import Comment, comment_url
@@ -37,10 +37,6 @@ from comments.moderation import comments_are_open
 from comments.threads import editable_until, load_threads, render_context
 
 CHANGE_SALT = "comments.change"
-
-
-def wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def signed_in(request) -> bool:

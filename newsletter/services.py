@@ -100,15 +100,20 @@ def confirm_subscription(
         return Confirmation.ALREADY if subscriber.is_active else Confirmation.REPLACED
     if not secrets.compare_digest(subscriber.confirmation_nonce, nonce):
         return Confirmation.REPLACED
+    _activate(subscriber, confirmed_at=now, ip=ip)
+    return Confirmation.CONFIRMED
+
+
+def _activate(subscriber: Subscriber, *, confirmed_at: datetime.datetime, ip: str | None) -> None:
+    """The owner of the address has proven it: mail may go there, and any opt-out is over."""
     subscriber.status = Subscriber.Status.ACTIVE
-    subscriber.confirmed_at = now
+    subscriber.confirmed_at = confirmed_at
     subscriber.confirmed_ip = ip
     subscriber.confirmation_nonce = ""
     subscriber.unsubscribed_at = None
     subscriber.unsubscribe_method = ""
     subscriber.save()
     Suppression.objects.matching(subscriber.email).delete()
-    return Confirmation.CONFIRMED
 
 
 def unsubscribe(*, subscriber: Subscriber, method: str, now: datetime.datetime) -> bool:
@@ -200,20 +205,14 @@ def record_outside_consent(
         subscriber = Subscriber(email=address)
     elif subscriber.is_active:
         return subscriber
-    subscriber.status = Subscriber.Status.ACTIVE
     subscriber.signed_up_at = confirmed_at
     subscriber.signup_source = source
     subscriber.signup_url = source_url[:500]
     subscriber.consent_text_version = ""
     subscriber.consent_text = consent_text
-    subscriber.signup_ip = subscriber.confirmed_ip = _valid_ip(ip)
+    subscriber.signup_ip = _valid_ip(ip)
     subscriber.confirmation_sent_at = None
-    subscriber.confirmed_at = confirmed_at
-    subscriber.confirmation_nonce = ""
-    subscriber.unsubscribed_at = None
-    subscriber.unsubscribe_method = ""
-    subscriber.save()
-    Suppression.objects.matching(address).delete()
+    _activate(subscriber, confirmed_at=confirmed_at, ip=subscriber.signup_ip)
     return subscriber
 
 

@@ -20,7 +20,7 @@ from django.views.generic import DetailView, ListView
 
 from blog.models import Post
 from blog.ratelimit import allow, client_ip, client_network, too_many_requests
-from blog.security import same_origin_post
+from blog.security import same_origin_post, wants_json
 from newsletter import services, tokens
 from newsletter.clicks import count_click
 from newsletter.forms import SOURCES, PreferencesForm, SignupForm, signup_form_context
@@ -56,10 +56,6 @@ def allow_methods(*methods):
     return decorator
 
 
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def _ip(request) -> str | None:
     """The client's address for the consent record, or None if the proxy sent garbage."""
     try:
@@ -87,7 +83,7 @@ def check_inbox(request):
 
 
 def _signup_failed(request, form, *, status: int):
-    if _wants_json(request):
+    if wants_json(request):
         errors = {name: list(messages) for name, messages in form.errors.items()}
         return JsonResponse(
             {"ok": False, "message": form.first_error(), "errors": errors}, status=status
@@ -98,7 +94,7 @@ def _signup_failed(request, form, *, status: int):
 
 
 def _signed_up(request):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"ok": True, "message": check_inbox_message()})
     return HttpResponseRedirect(reverse("newsletter:check-inbox"), status=303)
 
@@ -117,7 +113,7 @@ def signup(request):
         period=3600,
     ):
         message = "Too many signups came from your network in the last hour."
-        if _wants_json(request):
+        if wants_json(request):
             response = JsonResponse({"ok": False, "message": message}, status=429)
             response.headers["Retry-After"] = "3600"
             return response
