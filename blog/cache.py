@@ -20,7 +20,10 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 STATE_KEY = "pagecache:state"
-BROWSER_MAX_AGE = 60
+# Browsers revalidate every time (a 304 from the cache costs next to nothing), so a reader who
+# has just signed in, commented or subscribed never sees their own stale anonymous copy;
+# shared caches (ours, a proxy's, a CDN's) keep the page for s-maxage.
+BROWSER_MAX_AGE = 0
 PERSONAL_COOKIES = ("sessionid", "csrftoken", "messages")
 
 
@@ -82,8 +85,6 @@ class AnonymousPageCacheMiddleware:
             if state["next_publish"]:
                 seconds_left = (state["next_publish"] - now).total_seconds()
                 timeout = max(1, min(timeout, int(seconds_left) + 1))
-            patch_cache_control(
-                response, public=True, max_age=min(BROWSER_MAX_AGE, timeout), s_maxage=timeout
-            )
+            patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE, s_maxage=timeout)
             cache.set(key, response, timeout)
         return response

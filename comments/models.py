@@ -11,8 +11,8 @@ from comments.markup import render_comment
 def comment_url(post, comment_id: int) -> str:
     """Where a reader lands after posting, editing or reacting: the post, at the comment.
 
-    The query string makes it an address the browser has not cached: post pages are sent
-    with `Cache-Control: public, max-age=…`, and the copy from before would lack the change.
+    The query string makes it an address no shared cache holds yet: a proxy or CDN may keep
+    the post page from before the change for its `s-maxage`.
     """
     return f"{post.get_absolute_url()}?c={comment_id}#c{comment_id}"
 

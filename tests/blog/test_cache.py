@@ -72,3 +72,10 @@ def test_a_new_correction_shows_at_once(client):
     client.get(post.get_absolute_url())
     Correction.objects.create(post=post, note="A figure was wrong.")
     assert "A figure was wrong." in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_browsers_revalidate_while_shared_caches_keep_the_page(client, settings):
+    PostFactory()
+    cache_control = client.get(reverse("blog:post-list"))["Cache-Control"]
+    assert "max-age=0" in cache_control
+    assert f"s-maxage={settings.PAGE_CACHE_SECONDS}" in cache_control
