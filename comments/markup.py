@@ -12,9 +12,10 @@ import re
 import markdown
 import nh3
 
+from blog.markup import URL_SCHEMES
+
 COMMENT_TAGS = {"p", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "br"}
 COMMENT_ATTRIBUTES = {"a": {"href"}}
-URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc noopener"
 
 
