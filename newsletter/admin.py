@@ -26,6 +26,7 @@ from django.views.decorators.csp import csp_override
 
 from blog.models import Post
 from newsletter import delivery, rendering, services
+from newsletter.consent import RECORD_FIELDS
 from newsletter.editions import compose_weekly_edition
 from newsletter.forms import SubscriberImportForm
 from newsletter.headlines import quick_headline
@@ -42,20 +43,6 @@ from newsletter.models import (
 )
 from newsletter.tasks import import_headlines as import_headlines_task
 from newsletter.views import data_download
-
-CONSENT_FIELDS = [
-    "signed_up_at",
-    "signup_source",
-    "signup_url",
-    "consent_text_version",
-    "consent_text",
-    "signup_ip",
-    "confirmation_sent_at",
-    "confirmed_at",
-    "confirmed_ip",
-    "unsubscribed_at",
-    "unsubscribe_method",
-]
 
 
 class _Echo:
@@ -84,8 +71,8 @@ class SubscriberAdmin(admin.ModelAdmin):
     search_fields = ["email", "signup_source"]
     date_hierarchy = "signed_up_at"
     list_per_page = 100
-    fields = ["email", "status", "cadence", "data_export", *CONSENT_FIELDS]
-    readonly_fields = ["email", "status", "data_export", *CONSENT_FIELDS]
+    fields = ["email", "status", "cadence", "data_export", *RECORD_FIELDS]
+    readonly_fields = ["email", "status", "data_export", *RECORD_FIELDS]
     actions = ["export_csv", "resend_confirmation", "unsubscribe_selected"]
     change_list_template = "admin/newsletter/subscriber/change_list.html"
 

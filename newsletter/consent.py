@@ -17,3 +17,20 @@ CURRENT_CONSENT_VERSION = "2026-11"
 
 def current_consent_text() -> str:
     return CONSENT_TEXTS[CURRENT_CONSENT_VERSION]
+
+
+# The consent record kept on each subscriber (criteria N9), in the order it is shown in the
+# admin and exported: who agreed to what, where, when and from which address, and how they left.
+RECORD_FIELDS = (
+    "signed_up_at",
+    "signup_source",
+    "signup_url",
+    "consent_text_version",
+    "consent_text",
+    "signup_ip",
+    "confirmation_sent_at",
+    "confirmed_at",
+    "confirmed_ip",
+    "unsubscribed_at",
+    "unsubscribe_method",
+)
