@@ -6,10 +6,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from blog.forms import AuthorProfileAdminForm, ImageAdminForm, image_snippet
-from blog.links import absolute_url
 from blog.models import AuthorProfile, Correction, Image, Post, Source, Tag
 from blog.previews import preview_url
 from blog.views import render_post_preview
+from core.links import absolute_url
 
 
 class PublicationStateFilter(admin.SimpleListFilter):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class BlogConfig(AppConfig):
@@ -6,7 +7,10 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import (  # noqa: F401 (connects receivers: cache invalidation, image files)
-            images,
-            signals,
-        )
+        from blog import images, signals
+        from blog.models import Image, Post
+        from core import pagecache
+
+        signals.connect_receivers()
+        post_delete.connect(images.delete_image_files, sender=Image, dispatch_uid="image-files")
+        pagecache.register_scheduled_change(Post.objects.next_publication)

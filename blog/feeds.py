@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import escape
 
-from blog.links import absolute_url
 from blog.models import Image, Post, Tag
+from core.links import absolute_url
 
 FEED_LENGTH = 20
 FULL_TEXT_TEMPLATE = "blog/feed_item_description.html"

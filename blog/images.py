@@ -17,8 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models.signals import post_delete
-from django.dispatch import receiver
 from django.template.defaultfilters import filesizeformat
 from PIL import Image as PILImage
 from PIL import ImageOps
@@ -243,7 +241,6 @@ def delete_files_on_commit(names: Iterable[str]) -> None:
         transaction.on_commit(delete_files, robust=True)
 
 
-@receiver(post_delete, sender="blog.Image")
 def delete_image_files(sender, instance, **kwargs) -> None:
     """Deleting an image deletes its files too: Django leaves a deleted row's files behind."""
     delete_files_on_commit(stored_file_names(instance.file.name, instance.renditions))

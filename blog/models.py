@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog import images
-from blog.markup import plain_text, render_post_body
+from core.markup import plain_text, render_post_body
 
 WORDS_PER_MINUTE = 230
 
@@ -42,6 +42,13 @@ class PostQuerySet(models.QuerySet):
     def scheduled(self, *, now=None):
         """Published posts still waiting for their `publish_at`."""
         return self.filter(status=Post.Status.PUBLISHED, publish_at__gt=now or timezone.now())
+
+    def next_publication(self, now):
+        """When the next scheduled post goes public (None if none is waiting): the page cache's
+        cue to start afresh at that moment."""
+        return (
+            self.scheduled(now=now).order_by("publish_at").values_list("publish_at", flat=True)
+        ).first()
 
     def drafts(self):
         """Posts the author is still writing: never shown to the public."""
@@ -314,38 +321,3 @@ class AuthorProfile(models.Model):
             self.photo = images.sanitise_upload(self.photo)
         self.bio_html = render_post_body(self.bio)
         super().save(*args, **kwargs)
-
-
-class OutgoingEmail(models.Model):
-    """One message waiting for, or past, delivery by the worker.
-
-    Requests never talk to the mail server: they store the finished message here and a
-    background task sends it, retrying with backoff while the server is unreachable. The row
-    holds the message exactly as it will be sent (RFC 5322 bytes), not a pickle.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-
-    mailer = models.CharField(max_length=40, help_text="The MAILERS alias that delivers it.")
-    from_email = models.CharField(max_length=320)
-    recipients = models.JSONField()
-    subject = models.CharField(max_length=300, blank=True)
-    message = models.BinaryField()
-    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outgoing_due_idx")]
-        verbose_name = "outgoing email"
-
-    def __str__(self):
-        return f"{self.subject} → {', '.join(self.recipients)}"

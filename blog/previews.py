@@ -6,14 +6,15 @@ PREVIEW_LINK_MAX_AGE, or as soon as the author changes the post's slug.
 """
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
-SALT = "blog.preview"
+from core.tokens import BadToken, Signed
+
+PREVIEW = Signed("blog.preview", objects=True)
 
 
 def make_preview_token(post) -> str:
-    return signing.TimestampSigner(salt=SALT).sign_object({"id": post.pk, "slug": post.slug})
+    return PREVIEW.sign({"id": post.pk, "slug": post.slug})
 
 
 def preview_url(post) -> str:
@@ -23,8 +24,6 @@ def preview_url(post) -> str:
 def read_preview_token(token: str) -> dict | None:
     """The signed payload, or None when the link was altered or has expired."""
     try:
-        return signing.TimestampSigner(salt=SALT).unsign_object(
-            token, max_age=settings.PREVIEW_LINK_MAX_AGE
-        )
-    except (signing.BadSignature, ValueError):
+        return PREVIEW.read(token, max_age=settings.PREVIEW_LINK_MAX_AGE)
+    except BadToken:
         return None

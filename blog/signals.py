@@ -1,24 +1,25 @@
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+"""What a change to public content sets off: fresh cached pages, feeds and sitemap.
 
-from blog.cache import invalidate_public_pages
+Connected in `BlogConfig.ready()`.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
 from blog.models import AuthorProfile, Correction, Image, Post, Source, Tag
+from core.pagecache import refresh_public_pages
 
 PUBLIC_CONTENT = (Post, Tag, Image, Source, Correction, AuthorProfile)
 
 
-def refresh_public_pages(sender, **kwargs):
-    """Anything a public page shows changed: cached pages, feeds and the sitemap start afresh."""
-    invalidate_public_pages()
+def public_content_changed(sender, raw=False, **kwargs):
+    """Anything a public page shows changed: cached pages start afresh once the save commits."""
+    if not raw:
+        refresh_public_pages()
 
 
-for model in PUBLIC_CONTENT:
-    post_save.connect(refresh_public_pages, sender=model, dispatch_uid=f"pages-{model.__name__}")
-    post_delete.connect(
-        refresh_public_pages, sender=model, dispatch_uid=f"pages-{model.__name__}-d"
-    )
-
-
-@receiver(m2m_changed, sender=Post.tags.through)
-def refresh_after_retagging(sender, **kwargs):
-    invalidate_public_pages()
+def connect_receivers() -> None:
+    for model in PUBLIC_CONTENT:
+        name = model.__name__
+        post_save.connect(public_content_changed, sender=model, dispatch_uid=f"pages-{name}")
+        post_delete.connect(public_content_changed, sender=model, dispatch_uid=f"pages-{name}-d")
+    m2m_changed.connect(public_content_changed, sender=Post.tags.through, dispatch_uid="pages-tags")

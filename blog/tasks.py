@@ -1,8 +1,8 @@
-from django.tasks import task, task_backends
+from django.tasks import task
 
 from blog import images
-from blog.cache import invalidate_public_pages
 from blog.models import Image
+from core.pagecache import refresh_public_pages
 
 
 @task
@@ -16,21 +16,4 @@ def make_image_renditions(image_id: int) -> None:
     if image is not None:
         images.make_renditions(image)
         # The renditions were recorded with update(), which sends no signal.
-        invalidate_public_pages()
-
-
-@task
-def deliver_outgoing_email(outgoing_email_id: int) -> str:
-    """Send one stored message; on a temporary failure, come back after the backoff delay."""
-    from blog import mail
-
-    row = mail.claim(outgoing_email_id)
-    if row is None:
-        return "skipped"
-    status = mail.deliver(row)
-    if (
-        status == row.Status.PENDING
-        and task_backends[deliver_outgoing_email.backend].supports_defer
-    ):
-        deliver_outgoing_email.using(run_after=row.next_attempt_at).enqueue(row.pk)
-    return status
+        refresh_public_pages()

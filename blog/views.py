@@ -12,10 +12,10 @@ from django.utils.cache import add_never_cache_headers
 from django.views import View
 from django.views.generic import DetailView, ListView, MonthArchiveView, TemplateView
 
-from blog.links import absolute_url
 from blog.models import AuthorProfile, Post, Tag
 from blog.previews import read_preview_token
 from blog.search import search_posts
+from core.links import absolute_url
 
 RELATED_POSTS = 3
 

@@ -25,7 +25,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -42,13 +41,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from blog.links import absolute_url
-from blog.ratelimit import allow, client_network, too_many_requests
 from comments.models import Comment
+from core.links import absolute_url
+from core.ratelimit import allow, client_network, too_many_requests
+from core.tokens import BadToken, Signed
 
 logger = logging.getLogger(__name__)
 
 SALT = "comments.accounts.sign-in"
+SIGN_IN_LINK = Signed(SALT, objects=True)
 # A person retrying a lost email stays well inside these; a script mail-bombing one address,
 # or spraying many from one network, does not.
 LINKS_PER_ADDRESS = (3, 15 * 60)
@@ -82,17 +83,15 @@ def login_state(*, user: AbstractBaseUser | None, email: str) -> str:
 
 def make_sign_in_token(*, email: str, next_url: str, user: AbstractBaseUser | None) -> str:
     payload = {"e": email, "n": next_url, "s": login_state(user=user, email=email)}
-    return signing.TimestampSigner(salt=SALT).sign_object(payload, compress=True)
+    return SIGN_IN_LINK.sign(payload, compress=True)
 
 
 def read_sign_in_token(token: str) -> SignInLink | None:
     """The link's payload, or None when it was altered or is older than the allowed age."""
     try:
-        payload = signing.TimestampSigner(salt=SALT).unsign_object(
-            token, max_age=settings.READER_SIGN_IN_MAX_AGE
-        )
+        payload = SIGN_IN_LINK.read(token, max_age=settings.READER_SIGN_IN_MAX_AGE)
         return SignInLink(email=payload["e"], next_url=payload["n"], state=payload["s"])
-    except (signing.BadSignature, ValueError, KeyError, TypeError):
+    except (BadToken, KeyError, TypeError):
         return None
 
 

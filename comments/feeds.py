@@ -1,6 +1,6 @@
 """Atom feeds of the latest public comments, site-wide and per post.
 
-Only comments on published posts appear; every link is absolute on SITE_URL (blog.links).
+Only comments on published posts appear; every link is absolute on SITE_URL (core.links).
 """
 
 from django.conf import settings
@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from blog.links import absolute_url
 from blog.models import Post
 from comments.models import Comment
+from core.links import absolute_url
 
 FEED_LENGTH = 30
 

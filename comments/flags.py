@@ -28,9 +28,9 @@ from django_comments.models import Comment as BaseComment
 from django_comments.models import CommentFlag
 from django_comments_xtd.models import publish_or_unpublish_nested_comments
 
-from blog.cache import invalidate_public_pages
-from blog.links import absolute_url
 from comments.models import Comment
+from core.links import absolute_url
+from core.pagecache import refresh_public_pages
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def hide_if_flagged_enough(*, comment_id: int) -> bool:
         comment.is_public = False
         # What xtd does when a comment is unpublished by save(): its replies go with it.
         publish_or_unpublish_nested_comments(comment, are_public=False)
-    transaction.on_commit(invalidate_public_pages)
+    transaction.on_commit(refresh_public_pages)
     notify_comment_hidden(comment=comment, flags=count)
     return True
 

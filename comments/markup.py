@@ -12,7 +12,7 @@ import re
 import markdown
 import nh3
 
-from blog.markup import URL_SCHEMES
+from core.markup import URL_SCHEMES
 
 COMMENT_TAGS = {"p", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "br"}
 COMMENT_ATTRIBUTES = {"a": {"href"}}

@@ -12,10 +12,10 @@ from django_comments.signals import comment_will_be_posted
 from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG, TmpXtdComment
 from django_comments_xtd.signals import confirmation_received
 
-from blog.cache import invalidate_public_pages
-from blog.ratelimit import client_ip
 from comments import services, throttle
 from comments.models import Comment
+from core.pagecache import refresh_public_pages
+from core.ratelimit import client_ip
 
 
 def sync_site(sender, using="default", **kwargs):
@@ -54,7 +54,7 @@ def refuse_expired_confirmation(sender, comment, request, **kwargs):
 def comment_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    invalidate_public_pages()
+    refresh_public_pages()
     if created:
         services.notify_post_author(instance)
         services.send_newsletter_consent(instance)
@@ -62,7 +62,7 @@ def comment_saved(sender, instance, created, raw=False, **kwargs):
 
 @receiver(post_delete, sender=Comment, dispatch_uid="comments-deleted")
 def comment_deleted(sender, **kwargs):
-    invalidate_public_pages()
+    refresh_public_pages()
 
 
 @receiver(post_save, sender=CommentFlag, dispatch_uid="comments-flagged")
@@ -73,4 +73,4 @@ def feedback_changed(sender, instance, raw=False, **kwargs):
         return
     if instance.flag in (LIKEDIT_FLAG, DISLIKEDIT_FLAG):
         Comment.recount_feedback(instance.comment_id)
-    invalidate_public_pages()
+    refresh_public_pages()

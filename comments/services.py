@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_comments_xtd import views as xtd_views
 
-from blog.links import absolute_url
 from comments.signals import newsletter_consent_given
+from core.links import absolute_url
 
 NEWSLETTER_CONSENT_TEXT = "Also send me the weekly newsletter"
 

@@ -10,7 +10,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
-from blog import ratelimit
+from core import ratelimit
 
 CONFIRMATION_PERIOD = 24 * 3600
 

@@ -1,7 +1,7 @@
 """Posting, confirming, editing and paging comments: our layer around django-comments-xtd.
 
 The comment form lives on cached public pages, so it carries no CSRF token: the posting
-endpoint accepts same-origin POSTs only (`blog.security.same_origin_post`) and relies on
+endpoint accepts same-origin POSTs only (`core.origin.same_origin_post`) and relies on
 the form's signed timestamp. Everything before the comment reaches xtd (closed posts, rate
 limits, tampering, spam timing, duplicates, confirmation mail limits) answers with a page a
 reader understands, or JSON for the script; xtd then runs its own flow unchanged.
@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -26,17 +25,18 @@ from django_comments.views.comments import post_comment as xtd_post_comment
 from django_comments_xtd import signed as xtd_signed
 from django_comments_xtd import views as xtd_views
 
-from blog.cache import invalidate_public_pages
 from blog.models import Post
-from blog.ratelimit import too_many_requests
-from blog.security import same_origin_post, wants_json
 from comments import throttle
 from comments.forms import CommentForm
 from comments.models import Comment, comment_url
 from comments.moderation import comments_are_open
 from comments.threads import editable_until, load_threads, render_context
+from core.origin import same_origin_post, wants_json
+from core.pagecache import refresh_public_pages
+from core.ratelimit import too_many_requests
+from core.tokens import BadToken, Signed
 
-CHANGE_SALT = "comments.change"
+CHANGE_LINK = Signed("comments.change", objects=True)
 
 
 def signed_in(request) -> bool:
@@ -267,7 +267,7 @@ def confirm(request, key):
 
 def change_url(comment) -> str:
     """The signed link an anonymous commenter uses to edit or delete their comment."""
-    token = signing.dumps(comment.pk, salt=CHANGE_SALT)
+    token = CHANGE_LINK.sign(comment.pk)
     return f"{reverse('comments:edit', args=[comment.pk])}?token={token}"
 
 
@@ -286,8 +286,8 @@ def may_change(request, comment) -> bool:
     # Minted when the comment went public, so its age never exceeds the editing window.
     max_age = datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
     try:
-        return signing.loads(token, salt=CHANGE_SALT, max_age=max_age) == comment.pk
-    except signing.BadSignature:
+        return CHANGE_LINK.read(token, max_age=max_age) == comment.pk
+    except BadToken:
         return False
 
 
@@ -318,7 +318,7 @@ def edit(request, pk):
     form = EditForm(request.POST or None, initial={"comment": comment.comment})
     if request.method == "POST" and form.is_valid():
         comment.apply_edit(form.cleaned_data["comment"])
-        invalidate_public_pages()
+        refresh_public_pages()
         if signed_in(request):
             messages.success(request, "Your comment is updated.")
         return HttpResponseRedirect(comment_url(post, comment.pk))
@@ -346,7 +346,7 @@ def delete(request, pk):
     Comment.objects.filter(pk=comment.pk).update(
         is_removed=True, comment="", comment_html="", card_html="", edited_at=timezone.now()
     )
-    invalidate_public_pages()
+    refresh_public_pages()
     if signed_in(request):
         messages.success(request, "Your comment is deleted.")
     return HttpResponseRedirect(f"{post.get_absolute_url()}?c={comment.pk}#comments")

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 
 from blog.sitemaps import SITEMAPS
-from config import views
+from core import views
 
 admin.site.site_header = f"{settings.SITE_NAME} — writing desk"
 admin.site.site_title = settings.SITE_NAME
@@ -37,4 +37,4 @@ if settings.SERVE_MEDIA:
         ),
     )
 
-handler500 = "config.views.server_error"
+handler500 = "core.views.server_error"

@@ -48,8 +48,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Min
 from django.utils import timezone
 
-from blog.cache import invalidate_public_pages
 from blog.models import Post
+from core import smtp
+from core.pagecache import refresh_public_pages
 from newsletter import rendering
 from newsletter.models import Delivery, Edition, EditionItem, Subscriber
 
@@ -120,7 +121,7 @@ def freeze_recipients(*, edition: Edition, now: datetime.datetime) -> int:
         recipients_count=recipients,
         updated_at=now,
     )
-    transaction.on_commit(invalidate_public_pages)
+    transaction.on_commit(refresh_public_pages)
     edition.refresh_from_db()
     return recipients
 
@@ -194,9 +195,12 @@ def start_if_due(*, edition: Edition, now: datetime.datetime) -> bool:
 
 
 def retry_delay(failures: int) -> datetime.timedelta:
-    """Exponential backoff: base, 2×base, 4×base… capped at NEWSLETTER_RETRY_MAX_SECONDS."""
-    seconds = settings.NEWSLETTER_RETRY_BASE_SECONDS * 2 ** max(0, failures - 1)
-    return datetime.timedelta(seconds=min(seconds, settings.NEWSLETTER_RETRY_MAX_SECONDS))
+    """Backoff: NEWSLETTER_RETRY_BASE_SECONDS doubling up to NEWSLETTER_RETRY_MAX_SECONDS."""
+    return smtp.backoff(
+        failures,
+        base=settings.NEWSLETTER_RETRY_BASE_SECONDS,
+        cap=settings.NEWSLETTER_RETRY_MAX_SECONDS,
+    )
 
 
 class Pacer:
@@ -263,22 +267,6 @@ def claim_batch(
     return token, list(claimed.order_by("pk").values_list("pk", "subscriber_id"))
 
 
-def _classify(error: Exception) -> str:
-    """ "permanent" (this recipient, never), "recipient" (this recipient, later) or "server"."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in error.recipients.values()]
-        return "permanent" if codes and all(code >= 500 for code in codes) else "recipient"
-    if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500:
-        return "permanent"
-    if isinstance(error, ValueError):  # an address the mail library cannot encode
-        return "permanent"
-    return "server"
-
-
-def _describe(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"[:500]
-
-
 def _mark(pk: int, token: str, **fields) -> int:
     """Record one outcome, only while the row is still ours."""
     return Delivery.objects.filter(pk=pk, lease_token=token).update(
@@ -317,7 +305,7 @@ def send_batch(
     content = rendering.stored_content(edition)
     in_flight = None
     try:
-        with mailers["bulk"] as smtp:
+        with mailers["bulk"] as mail_server:
             for pk, subscriber_id in claimed:
                 if time.monotonic() > stop_at:
                     break
@@ -339,11 +327,11 @@ def send_batch(
                 )
                 pacer.wait()
                 try:
-                    smtp.send_messages([message])
-                except (smtplib.SMTPException, OSError, ValueError) as error:
-                    kind = _classify(error)
-                    if kind == "server":
-                        raise ServerTrouble(_describe(error)) from error
+                    mail_server.send_messages([message])
+                except (*smtp.SEND_ERRORS, ValueError) as error:
+                    kind = smtp.classify(error)
+                    if kind is smtp.Refusal.SERVER:
+                        raise ServerTrouble(smtp.describe(error)) from error
                     _record_refusal(pk, token, subscriber_id, kind=kind, error=error, result=result)
                 else:
                     sent_at = timezone.now()
@@ -358,8 +346,8 @@ def send_batch(
                     )
                     result.sent += 1
                 in_flight = None
-    except (ServerTrouble, smtplib.SMTPException, OSError) as error:
-        result.error = str(error) if isinstance(error, ServerTrouble) else _describe(error)
+    except (ServerTrouble, *smtp.SEND_ERRORS) as error:
+        result.error = str(error) if isinstance(error, ServerTrouble) else smtp.describe(error)
         _server_trouble(edition, token, in_flight=in_flight, error=result.error)
     finally:
         # Whatever stopped the batch early (lease deadline, error), unsent rows go back.
@@ -376,8 +364,10 @@ def _record_refusal(pk, token, subscriber_id, *, kind, error, result) -> None:
     when = timezone.now()
     delivery = Delivery.objects.only("attempts").get(pk=pk)
     attempts = delivery.attempts + 1
-    if kind == "permanent" or attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
-        hard_bounce = kind == "permanent" and isinstance(error, smtplib.SMTPRecipientsRefused)
+    if kind is smtp.Refusal.PERMANENT or attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
+        hard_bounce = kind is smtp.Refusal.PERMANENT and isinstance(
+            error, smtplib.SMTPRecipientsRefused
+        )
         _mark(
             pk,
             token,
@@ -385,7 +375,7 @@ def _record_refusal(pk, token, subscriber_id, *, kind, error, result) -> None:
             attempts=attempts,
             last_attempt_at=when,
             hard_bounce=hard_bounce,
-            last_error=_describe(error),
+            last_error=smtp.describe(error),
         )
         result.failed += 1
         if hard_bounce:
@@ -398,7 +388,7 @@ def _record_refusal(pk, token, subscriber_id, *, kind, error, result) -> None:
             attempts=attempts,
             last_attempt_at=when,
             available_at=when + retry_delay(attempts),
-            last_error=_describe(error),
+            last_error=smtp.describe(error),
         )
         result.retried += 1
 
@@ -507,7 +497,7 @@ def finish_if_done(*, edition: Edition, now: datetime.datetime) -> bool:
             failed_count=state.failed,
             updated_at=now,
         )
-        transaction.on_commit(invalidate_public_pages)
+        transaction.on_commit(refresh_public_pages)
     edition.refresh_from_db()
     return True
 

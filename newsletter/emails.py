@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from blog.links import absolute_url
+from core.links import absolute_url
 from newsletter import tokens
 
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from blog.markup import plain_text
+from core.markup import plain_text
 from newsletter.models import Headline, HeadlineFeed
 
 logger = logging.getLogger(__name__)

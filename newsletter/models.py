@@ -285,7 +285,7 @@ class Edition(models.Model):
         return self.subject
 
     def save(self, *args, **kwargs):
-        from blog.markup import render_post_body
+        from core.markup import render_post_body
 
         self.intro_html = render_post_body(self.intro) if self.intro.strip() else ""
         super().save(*args, **kwargs)

@@ -17,29 +17,29 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from blog.links import absolute_url
+from core.links import absolute_url
+from core.tokens import BadToken, Signed
 from newsletter import emails
 from newsletter.models import Edition, Subscriber
 
-CLICK_SALT = "newsletter.click"
+CLICK_LINK = Signed("newsletter.click", stamped=False, objects=True)
 EMAIL_CONTENT_WIDTH = 536  # 600 px message minus 2 × 32 px padding
 _INTRO_HREF = re.compile(r'href="(https?://[^"]+)"')
 
 
 def click_token(*, edition_id: int, url: str) -> str:
-    return signing.Signer(salt=CLICK_SALT).sign_object({"e": edition_id, "u": url}, compress=True)
+    return CLICK_LINK.sign({"e": edition_id, "u": url}, compress=True)
 
 
 def read_click_token(token: str) -> tuple[int, str] | None:
     """(edition id, url) from a click link we made, or None for anything else."""
     try:
-        payload = signing.Signer(salt=CLICK_SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, UnicodeError, OverflowError):
+        payload = CLICK_LINK.read(token)
+    except BadToken:
         return None
     if not isinstance(payload, dict):
         return None

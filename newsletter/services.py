@@ -1,7 +1,7 @@
 """What changes a subscription: signing up, confirming, leaving, importing, erasing.
 
 Each function writes atomically and sends mail only after the transaction commits, through the
-`default` mailer (stored, then delivered and retried by the worker: see blog/mail.py).
+`default` mailer (stored, then delivered and retried by the worker: see core/mail.py).
 """
 
 import datetime
@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Value, When
 
+from core import outbox
 from newsletter import emails
 from newsletter.addresses import normalise_email, suppression_digest
 from newsletter.consent import CONSENT_TEXTS
@@ -139,8 +140,12 @@ def resend_confirmations(*, subscribers, now: datetime.datetime) -> tuple[int, i
 
 @transaction.atomic
 def erase_subscribers(*, subscribers) -> int:
-    """Delete subscribers and everything about them but a hash that keeps them off the list."""
-    addresses = subscribers.values_list("email", flat=True)
+    """Delete subscribers and everything about them but a hash that keeps them off the list.
+
+    Their messages still in the outbox (a confirmation, a test edition) go too.
+    """
+    addresses = list(subscribers.values_list("email", flat=True))
+    outbox.forget_addresses(addresses)
     digests = {suppression_digest(address) for address in addresses}
     Suppression.objects.bulk_create(
         [Suppression(digest=digest, reason=Suppression.Reason.ERASED) for digest in digests],

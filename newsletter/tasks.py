@@ -10,7 +10,7 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
     """Hand the confirmation emails of one imported batch to the mailer, off the admin request.
 
     An import of thousands of pending addresses would otherwise render every email inside the
-    upload request. Each message is then stored and delivered with retries (blog/mail.py).
+    upload request. Each message is then stored and delivered with retries (core/mail.py).
     """
     for subscriber_id in subscriber_ids:
         services.send_confirmation(subscriber_id=subscriber_id)

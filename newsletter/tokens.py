@@ -12,12 +12,14 @@
 import enum
 
 from django.conf import settings
-from django.core import signing
 
-CONFIRM_SALT = "newsletter.confirm"
-UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
-PREFERENCES_SALT = "newsletter.preferences"
-FORM_SALT = "newsletter.signup-form"
+from core.tokens import BadToken, Expired, Signed
+
+CONFIRM_LINK = Signed("newsletter.confirm", objects=True)
+# Unstamped: valid for as long as the subscription exists.
+UNSUBSCRIBE_LINK = Signed("newsletter.unsubscribe", stamped=False)
+PREFERENCES_LINK = Signed("newsletter.preferences", stamped=False)
+FORM_STAMP = Signed("newsletter.signup-form")
 FORM_STAMP_VALUE = "signup"
 
 
@@ -28,51 +30,44 @@ class Link(enum.Enum):
 
 
 def make_confirm_token(subscriber) -> str:
-    return signing.TimestampSigner(salt=CONFIRM_SALT).sign_object(
-        {"k": subscriber.key, "n": subscriber.confirmation_nonce}
-    )
+    return CONFIRM_LINK.sign({"k": subscriber.key, "n": subscriber.confirmation_nonce})
 
 
 def read_confirm_token(token: str) -> tuple[Link, dict | None]:
     """(VALID, payload), (EXPIRED, None) or (INVALID, None) for a confirmation link."""
-    signer = signing.TimestampSigner(salt=CONFIRM_SALT)
     try:
-        payload = signer.unsign_object(token, max_age=settings.NEWSLETTER_CONFIRM_MAX_AGE)
-    except signing.SignatureExpired:
+        payload = CONFIRM_LINK.read(token, max_age=settings.NEWSLETTER_CONFIRM_MAX_AGE)
+    except Expired:
         return Link.EXPIRED, None
-    except (signing.BadSignature, ValueError, UnicodeError):
+    except BadToken:
         return Link.INVALID, None
     if not isinstance(payload, dict) or not {"k", "n"} <= payload.keys():
         return Link.INVALID, None
     return Link.VALID, payload
 
 
-def _make_key_token(subscriber, salt: str) -> str:
-    return signing.Signer(salt=salt).sign(subscriber.key)
-
-
-def _read_key_token(token: str, salt: str) -> str | None:
+def _read_key_token(token: str, link: Signed) -> str | None:
     try:
-        return signing.Signer(salt=salt).unsign(token)
-    except (signing.BadSignature, UnicodeError):
+        return link.read(token)
+    except BadToken:
         return None
 
 
 def make_unsubscribe_token(subscriber) -> str:
-    return _make_key_token(subscriber, UNSUBSCRIBE_SALT)
+    return UNSUBSCRIBE_LINK.sign(subscriber.key)
 
 
 def read_unsubscribe_token(token: str) -> str | None:
     """The subscriber key the link was made for, or None when it was altered."""
-    return _read_key_token(token, UNSUBSCRIBE_SALT)
+    return _read_key_token(token, UNSUBSCRIBE_LINK)
 
 
 def make_preferences_token(subscriber) -> str:
-    return _make_key_token(subscriber, PREFERENCES_SALT)
+    return PREFERENCES_LINK.sign(subscriber.key)
 
 
 def read_preferences_token(token: str) -> str | None:
-    return _read_key_token(token, PREFERENCES_SALT)
+    return _read_key_token(token, PREFERENCES_LINK)
 
 
 class Stamp(enum.Enum):
@@ -83,22 +78,18 @@ class Stamp(enum.Enum):
 
 
 def make_form_stamp() -> str:
-    return signing.TimestampSigner(salt=FORM_SALT).sign(FORM_STAMP_VALUE)
+    return FORM_STAMP.sign(FORM_STAMP_VALUE)
 
 
 def check_form_stamp(stamp: str) -> Stamp:
     """Whether the form was rendered by us, long enough ago for a person, not too long ago."""
-    signer = signing.TimestampSigner(salt=FORM_SALT)
     try:
-        signer.unsign(stamp, max_age=settings.NEWSLETTER_FORM_MAX_AGE)
-    except signing.SignatureExpired:
+        FORM_STAMP.read(stamp, max_age=settings.NEWSLETTER_FORM_MAX_AGE)
+    except Expired:
         return Stamp.EXPIRED
-    except (signing.BadSignature, UnicodeError):
+    except BadToken:
         return Stamp.INVALID
-    if settings.NEWSLETTER_MIN_SUBMIT_SECONDS:
-        try:
-            signer.unsign(stamp, max_age=settings.NEWSLETTER_MIN_SUBMIT_SECONDS)
-        except signing.SignatureExpired:
-            return Stamp.OK
+    minimum = settings.NEWSLETTER_MIN_SUBMIT_SECONDS
+    if minimum and not FORM_STAMP.is_older_than(stamp, minimum):
         return Stamp.TOO_FAST
     return Stamp.OK

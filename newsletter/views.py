@@ -19,8 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, ListView
 
 from blog.models import Post
-from blog.ratelimit import allow, client_ip, client_network, too_many_requests
-from blog.security import same_origin_post, wants_json
+from core.origin import same_origin_post, wants_json
+from core.ratelimit import allow, client_ip, client_network, too_many_requests
 from newsletter import services, tokens
 from newsletter.clicks import count_click
 from newsletter.forms import SOURCES, PreferencesForm, SignupForm, signup_form_context

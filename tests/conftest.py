@@ -1,5 +1,8 @@
+import datetime
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 
 @pytest.fixture(autouse=True)
@@ -11,6 +14,22 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def now() -> datetime.datetime:
+    """One moment for the whole test, so "before" and "after" never straddle a clock tick."""
+    return timezone.now()
+
+
+@pytest.fixture
+def yesterday(now) -> datetime.datetime:
+    return now - datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def tomorrow(now) -> datetime.datetime:
+    return now + datetime.timedelta(days=1)
+
+
+@pytest.fixture
 def smtp_server(settings):
     """A running SMTP server; `default` mail is queued and delivered to it by the task."""
     from tests.smtp import SMTPSink
@@ -19,7 +38,7 @@ def smtp_server(settings):
     sink.start()
     settings.MAILERS = {
         "default": {
-            "BACKEND": "blog.mail.QueuedEmailBackend",
+            "BACKEND": "core.mail.QueuedEmailBackend",
             "OPTIONS": {"deliver_using": "transport"},
         },
         "transport": sink.mailer(),

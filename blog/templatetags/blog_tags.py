@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from blog.links import absolute_url
+from core.links import absolute_url
 
 register = template.Library()
 

@@ -309,12 +309,15 @@ def test_an_approved_comment_needs_as_many_new_flags_to_hide_again(author_client
     assert not refreshed(comment).is_public
 
 
-def test_a_comment_hidden_by_flags_leaves_the_public_page(client, post, settings):
+def test_a_comment_hidden_by_flags_leaves_the_public_page(
+    client, post, settings, django_capture_on_commit_callbacks
+):
     settings.COMMENTS_HIDE_AFTER_FLAGS = 1
     comment = add_comment(post, text="Visible until flagged")
     assert "Visible until flagged" in client.get(post.get_absolute_url()).content.decode()
     (reader,) = readers(1)
-    flag(comment, by=reader)
+    with django_capture_on_commit_callbacks(execute=True):
+        flag(comment, by=reader)
     assert "Visible until flagged" not in client.get(post.get_absolute_url()).content.decode()
 
 

@@ -148,18 +148,20 @@ def test_form_fields_have_labels(client):
     assert {f["attrs"]["name"] for f in fields} >= {"name", "email", "url", "comment", "followup"}
 
 
-def test_a_new_comment_refreshes_the_cached_post_page(client):
+def test_a_new_comment_refreshes_the_cached_post_page(client, django_capture_on_commit_callbacks):
     post = PostFactory()
     client.get(post.get_absolute_url())
-    add_comment(post, text="Fresh comment")
+    with django_capture_on_commit_callbacks(execute=True):
+        add_comment(post, text="Fresh comment")
     assert "Fresh comment" in client.get(post.get_absolute_url()).content.decode()
 
 
-def test_a_like_refreshes_the_cached_post_page(client):
+def test_a_like_refreshes_the_cached_post_page(client, django_capture_on_commit_callbacks):
     post = PostFactory()
     comment = add_comment(post)
     client.get(post.get_absolute_url())
-    CommentFlag.objects.create(comment=comment, user=UserFactory(), flag=LIKEDIT_FLAG)
+    with django_capture_on_commit_callbacks(execute=True):
+        CommentFlag.objects.create(comment=comment, user=UserFactory(), flag=LIKEDIT_FLAG)
     assert "1 like<" in client.get(post.get_absolute_url()).content.decode()
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from blog.models import OutgoingEmail
+from core.models import OutgoingEmail
 from newsletter.models import Subscriber
 from tests.newsletter.support import ORIGIN, post_signup, signup_data
 

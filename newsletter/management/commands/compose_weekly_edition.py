@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.links import absolute_url
+from core.links import absolute_url
 from newsletter.editions import compose_weekly_edition
 
 

@@ -7,15 +7,23 @@ it: a request carrying a session or messages cookie, a response that sets a cook
 one, or any status but 200.
 
 Invalidation is by generation: every stored page is keyed under the current generation, and a
-change to public content starts a new one. The generation also remembers the next scheduled
-`publish_at`, so a scheduled post appears on time without any job running.
+change to public content starts a new one. `refresh_public_pages()` is the only way to start
+one, and it does so after the transaction commits: cleared any earlier, a visitor arriving
+during the save would store the old page under the new generation.
+
+The generation also remembers the next scheduled change (a post's `publish_at`), so a scheduled
+post appears on time without any job running. Apps that schedule public changes tell the cache
+how to find the next one with `register_scheduled_change()`; this module knows no app.
 """
 
+import datetime
 import hashlib
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
@@ -26,24 +34,41 @@ STATE_KEY = "pagecache:state"
 BROWSER_MAX_AGE = 0
 PERSONAL_COOKIES = ("sessionid", "csrftoken", "messages")
 
+NextChange = Callable[[datetime.datetime], datetime.datetime | None]
+_scheduled_changes: list[NextChange] = []
 
-def invalidate_public_pages() -> None:
-    """Forget every cached public page (called when posts, comments or editions change)."""
+
+def register_scheduled_change(next_change: NextChange) -> None:
+    """Tell the cache how to find the next moment an app's public content changes by itself.
+
+    `next_change(now)` returns that moment (say, the next scheduled post's publish_at) or None.
+    Called from an AppConfig.ready(); registering the same function twice has no effect.
+    """
+    if next_change not in _scheduled_changes:
+        _scheduled_changes.append(next_change)
+
+
+def refresh_public_pages() -> None:
+    """Forget every cached public page once the current transaction commits (at once outside one).
+
+    Call it whenever anything a public page shows has changed: posts, comments, editions.
+    """
+    transaction.on_commit(_start_new_generation, robust=True)
+
+
+def _start_new_generation() -> None:
     cache.delete(STATE_KEY)
 
 
-def _current_state(now):
-    from blog.models import Post
+def _next_scheduled_change(now: datetime.datetime) -> datetime.datetime | None:
+    moments = [moment for find in _scheduled_changes if (moment := find(now)) is not None]
+    return min(moments, default=None)
 
+
+def _current_state(now):
     state = cache.get(STATE_KEY)
     if state is None or (state["next_publish"] and state["next_publish"] <= now):
-        next_publish = (
-            Post.objects.scheduled(now=now)
-            .order_by("publish_at")
-            .values_list("publish_at", flat=True)
-            .first()
-        )
-        state = {"generation": uuid.uuid4().hex, "next_publish": next_publish}
+        state = {"generation": uuid.uuid4().hex, "next_publish": _next_scheduled_change(now)}
         cache.set(STATE_KEY, state, None)
     return state
 

@@ -2,8 +2,8 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from blog import ratelimit
-from blog.security import is_same_origin, same_origin_post
+from core import ratelimit
+from core.origin import is_same_origin, same_origin_post
 
 
 def test_requests_beyond_the_limit_are_refused():

@@ -1,4 +1,4 @@
-"""Cross-site request protection for forms that live on cached pages.
+"""The same-origin check: cross-site request protection for forms that live on cached pages.
 
 Public pages are cached whole and shared between visitors, so their forms cannot carry a
 per-visitor CSRF token or cookie. Their POST endpoints instead accept a request only when the

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from blog import mail
+from core import outbox
 
 
 class Command(BaseCommand):
@@ -10,14 +11,19 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        due = list(mail.due_messages())
+        due = list(outbox.due_messages())
         outcomes: dict[str, int] = {}
         for number, pk in enumerate(due, start=1):
-            row = mail.claim(pk)
+            row = outbox.claim(pk)
             if row is None:
                 continue
-            status = mail.deliver(row)
+            status = outbox.deliver(row)
             outcomes[status] = outcomes.get(status, 0) + 1
             self.stdout.write(f"  [{number}/{len(due)}] {row.subject!r}: {status}")
+        purged = outbox.purge_finished(now=timezone.now())
         summary = ", ".join(f"{count} {status}" for status, count in outcomes.items()) or "none"
-        self.stdout.write(self.style.SUCCESS(f"{len(due)} due message(s): {summary}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(due)} due message(s): {summary}; {purged} old message(s) purged."
+            )
+        )

@@ -1,0 +1,65 @@
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
+
+from core import outbox
+from core.models import OutgoingEmail
+from core.tasks import deliver_outgoing_email
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """What the site sent, is sending and failed to send: read-only, but for "retry now".
+
+    The stored message itself is not shown: sign-in and confirmation links inside it are
+    credentials of the people they were sent to.
+    """
+
+    list_display = ["subject", "to", "status", "attempts", "created_at", "sent_at", "last_error"]
+    list_filter = ["status", "mailer"]
+    search_fields = ["subject"]
+    date_hierarchy = "created_at"
+    fields = [
+        "subject",
+        "from_email",
+        "recipients",
+        "mailer",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry_now"]
+
+    @admin.display(description="To")
+    def to(self, obj):
+        return ", ".join(obj.recipients)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("core.change_outgoingemail")
+
+    @admin.action(description="Retry now", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        with transaction.atomic():
+            pks = outbox.make_due_again(queryset, now=timezone.now())
+            for pk in pks:
+                transaction.on_commit(lambda pk=pk: deliver_outgoing_email.enqueue(pk), robust=True)
+        skipped = queryset.count() - len(pks)
+        self.message_user(
+            request,
+            f"{len(pks)} message(s) handed to the worker again"
+            + (f"; {skipped} already sent or being sent were left alone." if skipped else "."),
+            messages.SUCCESS if pks else messages.WARNING,
+        )
