@@ -13,16 +13,11 @@ re-registering blog's PostAdmin with one more annotated column.
 from django.contrib import admin, messages
 from django.db.models import (
     Case,
-    CharField,
-    Count,
     IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -33,6 +28,7 @@ from django_comments_xtd.models import BlackListedDomain
 from blog.admin import PostAdmin
 from blog.models import Post
 from comments import review
+from comments.counts import with_public_comment_count
 
 # Importing comments.flags also connects its CommentFlag receiver (hide after N flags): the
 # admin autodiscovery imports this module at start-up, and CommentsConfig.ready() is not ours.
@@ -386,27 +382,7 @@ class PostWithCommentsAdmin(PostAdmin):
     list_display = [*PostAdmin.list_display, "public_comments"]
 
     def get_queryset(self, request):
-        counts = (
-            Comment.objects.public()
-            .filter(
-                content_type__app_label="blog",
-                content_type__model="post",
-                object_pk=Cast(OuterRef("pk"), CharField()),
-            )
-            .order_by()
-            .values("object_pk")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                public_comment_count=Coalesce(
-                    Subquery(counts, output_field=IntegerField()), Value(0)
-                )
-            )
-        )
+        return with_public_comment_count(super().get_queryset(request))
 
     @admin.display(description="Comments", ordering="public_comment_count")
     def public_comments(self, post):

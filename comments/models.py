@@ -22,6 +22,10 @@ class CommentQuerySet(models.QuerySet):
         """Comments readers may see: published by the rules or a moderator, and not removed."""
         return self.filter(is_public=True, is_removed=False)
 
+    def on_posts(self):
+        """Comments on blog posts (the only thing readers comment on today)."""
+        return self.filter(content_type__app_label="blog", content_type__model="post")
+
     def for_object(self, obj):
         """Comments on one commented object (a post), whatever their state."""
         from django.contrib.contenttypes.models import ContentType

@@ -9,13 +9,11 @@ scheduled for later can never reach a subscriber's inbox through the composer.
 import datetime
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
-from django.db.models.functions import Cast, Coalesce
+from django.db import transaction
 from django.utils import dateformat, timezone
 
 from blog.models import Post
-from comments.models import Comment
+from comments.counts import with_public_comment_count
 from newsletter.models import Edition, EditionHeadline, EditionItem, Headline
 
 WEEK = datetime.timedelta(days=7)
@@ -23,23 +21,9 @@ WEEK = datetime.timedelta(days=7)
 
 def ranked_posts_of_the_week(*, now: datetime.datetime):
     """Published posts of the last 7 days: featured, then most discussed, then newest."""
-    public_comments = (
-        Comment.objects.public()
-        .filter(
-            content_type=ContentType.objects.get_for_model(Post),
-            object_pk=Cast(models.OuterRef("pk"), models.CharField()),
-        )
-        .order_by()
-        .values("object_pk")
-        .annotate(n=models.Count("pk"))
-        .values("n")
-    )
-    return (
-        Post.objects.published(now=now)
-        .filter(publish_at__gt=now - WEEK)
-        .annotate(comment_count=Coalesce(models.Subquery(public_comments), 0))
-        .order_by("-featured", "-comment_count", "-publish_at", "-pk")
-    )
+    return with_public_comment_count(
+        Post.objects.published(now=now).filter(publish_at__gt=now - WEEK)
+    ).order_by("-featured", "-public_comment_count", "-publish_at", "-pk")
 
 
 def headlines_of_the_week(*, now: datetime.datetime):
