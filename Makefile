@@ -45,10 +45,17 @@ run: install
 	$(BIN)/python manage.py load_demo_content
 	$(BIN)/python manage.py ensure_author
 	@echo "Starting the site on http://127.0.0.1:$(PORT)/ and the task worker. Ctrl-C stops both."
+	@# The worker rides out database outages itself; should it still fail, it is restarted and
+	@# the site stays up. Only the web server's exit ends `make run`.
 	@trap 'kill -TERM $$worker $$web 2>/dev/null; wait $$worker $$web 2>/dev/null; echo "Stopped."' EXIT INT TERM; \
-	  $(BIN)/python manage.py db_worker --interval 1 & worker=$$!; \
+	  ( trap 'kill -TERM $$task 2>/dev/null; wait $$task; exit 0' INT TERM; \
+	    while :; do \
+	      $(BIN)/python manage.py run_worker --interval 1 & task=$$!; wait $$task && break; \
+	      echo "The task worker stopped (status $$?); the site stays up; restarting it in 5 s."; \
+	      sleep 5 & wait $$!; \
+	    done ) & worker=$$!; \
 	  PORT=$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py config.wsgi & web=$$!; \
-	  wait -n $$worker $$web
+	  wait $$web
 
 test: install-test
 	$(BIN)/pytest --ds=config.settings.test -n 2 -p no:cacheprovider $(PYTEST_ARGS)
