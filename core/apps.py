@@ -1,6 +1,23 @@
+import datetime
+
 from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Site"
+
+    def ready(self):
+        from core import periodic, tasks
+
+        periodic.register(
+            "outbox-due", every=datetime.timedelta(minutes=1), run=tasks.enqueue_due_email
+        )
+        periodic.register(
+            "outbox-purge", every=datetime.timedelta(hours=1), run=tasks.purge_old_email
+        )
+        periodic.register(
+            "abandoned-tasks",
+            every=datetime.timedelta(minutes=1),
+            run=tasks.requeue_abandoned_tasks,
+        )

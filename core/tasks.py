@@ -1,21 +1,17 @@
-from django.core.cache import cache
-from django.tasks import task, task_backends
-from django.utils import timezone
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.tasks import TaskResultStatus, task, task_backends
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from core import outbox
-
-# The worker purges old outbox rows at most this often (seconds), after a delivery.
-PURGE_EVERY = 3600
-PURGE_MARK = "core:outbox-purged"
 
 
 @task
 def deliver_outgoing_email(outgoing_email_id: int) -> str:
-    """Send one stored message; on a temporary failure, come back after the backoff delay.
-
-    Each run also purges sent and failed messages past their retention, at most once an hour
-    across all workers, so the outbox never grows without bound and needs no cron job.
-    """
+    """Send one stored message; on a temporary failure, come back after the backoff delay."""
     row = outbox.claim(outgoing_email_id)
     if row is None:
         return "skipped"
@@ -25,6 +21,38 @@ def deliver_outgoing_email(outgoing_email_id: int) -> str:
         and task_backends[deliver_outgoing_email.backend].supports_defer
     ):
         deliver_outgoing_email.using(run_after=row.next_attempt_at).enqueue(row.pk)
-    if cache.add(PURGE_MARK, 1, PURGE_EVERY):
-        outbox.purge_finished(now=timezone.now())
     return status
+
+
+# Periodic jobs (core.periodic, registered in CoreConfig.ready) ---------------------------
+
+
+def enqueue_due_email(*, now: datetime.datetime) -> int:
+    """Hand every due message to a task: sends cut off by a killed worker, retries whose
+    deferred task was lost. A message with a task already queued is claimed only once."""
+    due = list(outbox.due_messages(now=now))
+    for pk in due:
+        transaction.on_commit(lambda pk=pk: deliver_outgoing_email.enqueue(pk), robust=True)
+    return len(due)
+
+
+def purge_old_email(*, now: datetime.datetime) -> int:
+    """Sent and failed messages past OUTBOX_RETENTION_DAYS go; the outbox never grows unbounded."""
+    return outbox.purge_finished(now=now)
+
+
+def requeue_abandoned_tasks(*, now: datetime.datetime) -> int:
+    """Tasks left "running" by a worker that died (kill -9, power cut) run again.
+
+    Past TASKS_LEASE_SECONDS a running task is presumed dead: every task of this site finishes
+    well within it (edition sending re-enqueues itself every NEWSLETTER_TASK_SECONDS) and may
+    safely run twice (each claims its rows before acting).
+    """
+    if not any(isinstance(backend, DatabaseBackend) for backend in task_backends.all()):
+        return 0
+    cutoff = now - datetime.timedelta(seconds=settings.TASKS_LEASE_SECONDS)
+    return (
+        DBTaskResult.objects.running()
+        .filter(started_at__lt=cutoff)
+        .update(status=TaskResultStatus.READY, started_at=None)
+    )

@@ -126,6 +126,11 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
 PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task still "running" after this long was left by a dead worker and is run again; every
+# task of the site finishes far sooner (and may safely run twice).
+TASKS_LEASE_SECONDS = int(os.environ.get("TASKS_LEASE_SECONDS", 900))
+# How often a worker checks for periodic jobs (core.periodic) that are due.
+PERIODIC_TICK_SECONDS = int(os.environ.get("PERIODIC_TICK_SECONDS", 30))
 
 # "transport" talks to the mail server; "default" (all transactional mail, Django's and
 # django-comments-xtd's) stores each message and lets the worker deliver it with retries;

@@ -3,12 +3,11 @@ from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from core import outbox, tasks
+from core import outbox, periodic
 from core.models import OutgoingEmail
 from newsletter.services import send_confirmation
 
@@ -70,7 +69,6 @@ def test_permanent_refusal_is_not_retried(smtp_server, monkeypatch):
 
 
 def test_a_send_that_died_midway_is_picked_up_again(smtp_server):
-    from django.utils import timezone
 
     smtp_server.stop()
     send_hello()
@@ -128,9 +126,8 @@ def test_the_worker_purges_sent_and_failed_mail_past_the_retention_period(
     smtp_server, settings, now
 ):
     settings.OUTBOX_RETENTION_DAYS = 30
-    old_sent, old_failed, old_waiting, recent_sent = (
-        queued_to(f"r{n}@example.org") for n in range(4)
-    )
+    rows = [queued_to(f"r{n}@example.org") for n in range(4)]
+    old_sent, old_failed, old_waiting, recent_sent = rows
     OutgoingEmail.objects.filter(pk=old_failed.pk).update(status=OutgoingEmail.Status.FAILED)
     OutgoingEmail.objects.filter(pk=old_waiting.pk).update(status=OutgoingEmail.Status.PENDING)
     OutgoingEmail.objects.filter(pk__in=[old_sent.pk, old_failed.pk, old_waiting.pk]).update(
@@ -139,23 +136,26 @@ def test_the_worker_purges_sent_and_failed_mail_past_the_retention_period(
     OutgoingEmail.objects.filter(pk=recent_sent.pk).update(
         created_at=now - datetime.timedelta(days=29)
     )
-    cache.delete(tasks.PURGE_MARK)
 
-    queued_to("today@example.org")  # the worker delivers it, then purges
+    assert "outbox-purge" in periodic.run_due(now=now)
 
     remaining = set(OutgoingEmail.objects.values_list("pk", flat=True))
     assert old_sent.pk not in remaining and old_failed.pk not in remaining
     assert {old_waiting.pk, recent_sent.pk} <= remaining
 
 
-def test_the_purge_runs_at_most_once_an_hour(smtp_server):
-    queued_to("first@example.org")  # purges and sets the mark
-    row = OutgoingEmail.objects.get()
+def test_a_send_cut_off_by_a_killed_worker_is_sent_by_the_periodic_job(smtp_server, now):
+    smtp_server.stop()
+    row = queued_to("reader@example.org")
+    smtp_server.start()
+    # What a worker killed mid-send leaves: "sending", its lease run out, no task queued.
     OutgoingEmail.objects.filter(pk=row.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=400)
+        status=OutgoingEmail.Status.SENDING, next_attempt_at=now - datetime.timedelta(seconds=1)
     )
-    queued_to("second@example.org")
-    assert OutgoingEmail.objects.filter(pk=row.pk).exists()
+    assert "outbox-due" in periodic.run_due(now=now)
+    row.refresh_from_db()
+    assert row.status == OutgoingEmail.Status.SENT
+    assert len(smtp_server.messages) == 1
 
 
 # The outbox in the admin -------------------------------------------------------------
