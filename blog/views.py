@@ -16,6 +16,7 @@ from blog.models import AuthorProfile, Post, Tag
 from blog.previews import read_preview_token
 from blog.search import search_posts
 from core.links import absolute_url
+from core.text import strip_invisible
 
 RELATED_POSTS = 3
 
@@ -176,7 +177,8 @@ class SearchView(ListView):
     max_query_length = 200
 
     def get_queryset(self):
-        self.query = " ".join(self.request.GET.get("q", "").split())[: self.max_query_length]
+        typed = strip_invisible(self.request.GET.get("q", ""))
+        self.query = " ".join(typed.split())[: self.max_query_length]
         if not self.query:
             return Post.objects.none()
         return search_posts(Post.objects.published().for_listing(), self.query)

@@ -213,3 +213,11 @@ def test_search_page_query_count_does_not_grow_with_results(client, django_asser
         make_post(body="The tram.")
     with django_assert_max_num_queries(5):
         search_page(client, "tram", page=2)
+
+
+@pytest.mark.parametrize("typed", ["%00", "bus%00es", "%E2%80%AEbuses", "%7F%01"])
+def test_control_characters_in_a_search_are_dropped_not_a_server_error(client, typed):
+    """PostgreSQL refuses NUL in any string: a `?q=%00` used to answer 500 there."""
+    PostFactory(title="Buses first", body="The buses run on time.")
+    response = client.get(f"{reverse('blog:search')}?q={typed}")
+    assert response.status_code == 200
