@@ -17,7 +17,5 @@ def strip_invisible(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(
-        char
-        for char in text
-        if char in _KEEP or unicodedata.category(char) not in {"Cc", "Cf"}
+        char for char in text if char in _KEEP or unicodedata.category(char) not in {"Cc", "Cf"}
     )

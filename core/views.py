@@ -1,5 +1,7 @@
+import datetime
 import sys
 
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
@@ -47,3 +49,21 @@ def serve_media(request, path):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): the 429 page, with Retry-After.
+
+    Retry-After tells scripts and browsers when the cool-off ends (RFC 9110 §10.2.3).
+    """
+    cool_off = get_cool_off(request) or datetime.timedelta(0)
+    seconds = max(1, int(cool_off.total_seconds()))
+    response = TemplateResponse(
+        request,
+        "locked_out.html",
+        {"cooloff_minutes": max(1, round(seconds / 60))},
+        status=429,
+    )
+    response.headers["Retry-After"] = str(seconds)
+    add_never_cache_headers(response)
+    return response.render()

@@ -37,6 +37,15 @@ def test_after_the_failure_limit_even_the_right_password_is_refused(client, sett
     assert client.get(reverse("admin:index")).status_code == 302
 
 
+def test_the_lockout_says_when_to_come_back(client, settings):
+    StaffFactory(username="author")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        locked = attempt(client, "author", "wrong-guess")
+    assert locked.status_code == 429
+    assert locked["Retry-After"] == str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    assert "paused for 30 minutes" in locked.content.decode()
+
+
 def test_lockout_keys_on_username_and_address_together(client, settings):
     StaffFactory(username="author")
     for _ in range(settings.AXES_FAILURE_LIMIT):
