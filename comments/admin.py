@@ -102,9 +102,7 @@ class PostFilter(admin.SimpleListFilter):
     parameter_name = "post"
 
     def lookups(self, request, model_admin):
-        commented = Comment.objects.filter(
-            content_type__app_label="blog", content_type__model="post"
-        ).values("object_pk")
+        commented = Comment.objects.on_posts().values("object_pk")
         post_ids = {
             int(pk) for pk in commented.distinct().order_by().values_list("object_pk", flat=True)
         }
@@ -113,11 +111,7 @@ class PostFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(
-                content_type__app_label="blog",
-                content_type__model="post",
-                object_pk=self.value(),
-            )
+            return queryset.on_posts().filter(object_pk=self.value())
         return queryset
 
 
@@ -190,9 +184,8 @@ class CommentAdmin(admin.ModelAdmin):
         return False
 
     def view_on_site(self, comment):
-        post = comment.content_object
-        if comment.is_visible and post is not None:
-            return f"{post.get_absolute_url()}#c{comment.pk}"
+        if comment.is_visible and comment.content_object is not None:
+            return comment.get_absolute_url()
         return None
 
     # Columns -----------------------------------------------------------------------

@@ -41,7 +41,7 @@ def notify_post_author(comment) -> None:
     context = {
         "comment": comment,
         "post": post,
-        "comment_url": absolute_url(f"{post.get_absolute_url()}#c{comment.pk}"),
+        "comment_url": absolute_url(comment.get_absolute_url()),
         "site_name": settings.SITE_NAME,
     }
     subject = (

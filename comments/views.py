@@ -28,7 +28,7 @@ from django_comments_xtd import views as xtd_views
 from blog.models import Post
 from comments import throttle
 from comments.forms import CommentForm
-from comments.models import Comment, comment_url
+from comments.models import Comment
 from comments.moderation import comments_are_open
 from comments.threads import editable_until, load_threads, render_context
 from core.origin import same_origin_post, wants_json
@@ -192,6 +192,8 @@ def post_comment(request):
 
 def posted_response(request, *, post, comment):
     """After posting: where the no-script browser goes, or what the script shows."""
+    if comment is not None:
+        comment.show_on(post)
     if comment is None:
         state, message = "confirm", "Check your email to publish your comment."
     elif comment.is_visible:
@@ -201,7 +203,7 @@ def posted_response(request, *, post, comment):
     if not wants_json(request):
         if state == "published":
             messages.success(request, message)
-            return HttpResponseRedirect(comment_url(post, comment.pk))
+            return HttpResponseRedirect(comment.get_fresh_url())
         return HttpResponseRedirect(f"{reverse('comments:posted')}?post={post.pk}&state={state}")
     payload = {"ok": True, "state": state, "message": message}
     if state == "published":
@@ -259,7 +261,7 @@ def confirm(request, key):
             "comment": comment,
             "post": post,
             "change_url": change_url(comment) if may_still_change(comment) else None,
-            "comment_url": comment_url(post, comment.pk),
+            "comment_url": comment.get_fresh_url(),
             "editable_until": editable_until(comment),
         },
     )
@@ -321,7 +323,7 @@ def edit(request, pk):
         refresh_public_pages()
         if signed_in(request):
             messages.success(request, "Your comment is updated.")
-        return HttpResponseRedirect(comment_url(post, comment.pk))
+        return HttpResponseRedirect(comment.get_fresh_url())
     return TemplateResponse(
         request,
         "comments/edit.html",
@@ -339,7 +341,6 @@ def edit(request, pk):
 @require_POST
 def delete(request, pk):
     comment = get_object_or_404(Comment.objects.public(), pk=pk)
-    post = comment.content_object
     if not may_change(request, comment):
         raise Http404("This comment can no longer be deleted.")
     # Replies by others stay; the comment becomes a "deleted" placeholder above them.
@@ -349,7 +350,7 @@ def delete(request, pk):
     refresh_public_pages()
     if signed_in(request):
         messages.success(request, "Your comment is deleted.")
-    return HttpResponseRedirect(f"{post.get_absolute_url()}?c={comment.pk}#comments")
+    return HttpResponseRedirect(comment.get_fresh_url(anchor="comments"))
 
 
 def threads(request, post_pk):

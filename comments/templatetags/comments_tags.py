@@ -2,9 +2,10 @@ from django import template
 
 from blog.models import Post
 from comments import views
+from comments.counts import post_stats
 from comments.forms import CommentForm
 from comments.moderation import closes_at, comments_are_open
-from comments.threads import ORDERS, load_threads, post_stats, render_context, request_stats
+from comments.threads import ORDERS, load_threads, render_context, request_stats
 
 register = template.Library()
 
