@@ -29,11 +29,8 @@ from blog.admin import PostAdmin
 from blog.models import Post
 from comments import review
 from comments.counts import with_public_comment_count
-
-# Importing comments.flags also connects its CommentFlag receiver (hide after N flags): the
-# admin autodiscovery imports this module at start-up, and CommentsConfig.ready() is not ours.
 from comments.flags import with_open_flags
-from comments.models import Comment
+from comments.models import BlockedWord, Comment
 
 THREAD_LIMIT = 100
 OTHER_COMMENTS_LIMIT = 20
@@ -355,6 +352,14 @@ class CommentAdmin(admin.ModelAdmin):
                 f"Not blocked, other readers comment from there: {', '.join(spared)}.",
                 messages.WARNING,
             )
+
+
+@admin.register(BlockedWord)
+class BlockedWordAdmin(admin.ModelAdmin):
+    """Words and phrases that hold a comment for moderation (the author's spam rules)."""
+
+    list_display = ["word", "created_at"]
+    search_fields = ["word"]
 
 
 @admin.register(BlackListedDomain)
