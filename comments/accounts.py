@@ -26,11 +26,9 @@ from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +41,7 @@ from django.views.generic import ListView
 
 from comments.models import Comment
 from core.links import absolute_url
+from core.mail import templated_message
 from core.ratelimit import allow, client_network, too_many_requests
 from core.tokens import BadToken, Signed
 
@@ -144,19 +143,11 @@ def create_reader(*, email: str) -> AbstractBaseUser:
 
 def send_sign_in_email(*, email: str, url: str) -> None:
     """The link, as text and HTML, through the queued `default` mailer (retried if refused)."""
-    context = {
-        "url": url,
-        "site_name": settings.SITE_NAME,
-        "site_url": settings.SITE_URL,
-        "minutes": settings.READER_SIGN_IN_MAX_AGE // 60,
-    }
-    message = EmailMultiAlternatives(
+    message = templated_message(
+        template="emails/accounts/sign_in",
         subject=f"Your sign-in link for {settings.SITE_NAME}",
-        body=render_to_string("emails/accounts/sign_in.txt", context),
         to=[email],
-    )
-    message.attach_alternative(
-        render_to_string("emails/accounts/sign_in.html", context), "text/html"
+        context={"url": url, "minutes": settings.READER_SIGN_IN_MAX_AGE // 60},
     )
     message.send()
 

@@ -15,11 +15,9 @@ readers flag it afterwards.
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django_comments.models import Comment as BaseComment
 from django_comments.models import CommentFlag
@@ -27,6 +25,7 @@ from django_comments_xtd.models import publish_or_unpublish_nested_comments
 
 from comments.models import Comment
 from core.links import absolute_url
+from core.mail import templated_message
 from core.pagecache import refresh_public_pages
 
 logger = logging.getLogger(__name__)
@@ -109,20 +108,16 @@ def notify_comment_hidden(*, comment, flags: int) -> None:
         logger.warning("Comment %s was hidden by flags; nobody to notify.", comment.pk)
         return
     post = comment.content_object
-    context = {
-        "comment": comment,
-        "post": post,
-        "flags": flags,
-        "review_url": absolute_url(reverse("admin:comments_comment_change", args=[comment.pk])),
-        "site_name": settings.SITE_NAME,
-    }
-    message = EmailMultiAlternatives(
+    message = templated_message(
+        template="emails/moderation/comment_hidden",
         subject=f"A comment on “{post}” was hidden after {flags} readers flagged it",
-        body=render_to_string("emails/moderation/comment_hidden.txt", context),
         to=recipients,
-    )
-    message.attach_alternative(
-        render_to_string("emails/moderation/comment_hidden.html", context), "text/html"
+        context={
+            "comment": comment,
+            "post": post,
+            "flags": flags,
+            "review_url": absolute_url(reverse("admin:comments_comment_change", args=[comment.pk])),
+        },
     )
     transaction.on_commit(message.send, robust=True)
 
