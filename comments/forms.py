@@ -46,7 +46,7 @@ class CommentForm(XtdCommentForm):
             del fields["newsletter"]
 
     def clean_timestamp(self):
-        """Also refuse forms sent faster than a person can type (criteria C5)."""
+        """Also refuse forms sent faster than a person can type (COMMENTS_MIN_SUBMIT_SECONDS)."""
         timestamp = super().clean_timestamp()
         if time.time() - timestamp < settings.COMMENTS_MIN_SUBMIT_SECONDS:
             raise forms.ValidationError("The form was sent too quickly after it was shown.")
@@ -56,3 +56,11 @@ class CommentForm(XtdCommentForm):
         data = super().get_comment_create_data(site_id=site_id)
         data["newsletter_optin"] = bool(self.cleaned_data.get("newsletter"))
         return data
+
+
+class EditForm(forms.Form):
+    comment = forms.CharField(
+        label="Your comment",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=settings.COMMENT_MAX_LENGTH,
+    )
