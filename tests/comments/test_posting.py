@@ -28,7 +28,7 @@ def confirm_from_outbox(client, index=-1):
     return client.get(urlsplit(link_in(message, "/comments/confirm/")).path)
 
 
-# Anonymous and signed-in posting (acceptance 1, 7)
+# Anonymous and signed-in posting
 
 
 def test_anonymous_comment_is_not_stored_until_confirmed_and_a_link_is_mailed(client):
@@ -101,7 +101,7 @@ def test_xtds_own_posting_url_answers_through_our_checks(client):
     assert reverse("comments-xtd-confirm", args=["k"]) == reverse("comments:confirm", args=["k"])
 
 
-# Tampering and spam timing (acceptance 4; criteria C4, C5)
+# Tampering and spam timing: signed form fields, the honeypot, a minimum time to type
 
 
 def test_another_posts_id_under_the_old_hash_is_rejected(client):
@@ -198,7 +198,7 @@ def test_a_javascript_url_is_refused(client):
     assert "url" in response.json()["errors"]
 
 
-# Holding for moderation (acceptance 4; criteria C7)
+# Holding for moderation: links, blocked words and the author's rules
 
 
 def test_a_comment_with_two_links_is_held(client):
@@ -262,7 +262,7 @@ def test_a_blacklisted_domain_gets_our_page_not_xtds_bare_400(client):
     assert "We could not accept this comment" in response.content.decode()
 
 
-# Closed posts (acceptance 5)
+# Closed posts
 
 
 def test_posting_to_a_closed_post_is_refused_with_a_friendly_page(client):
@@ -290,7 +290,7 @@ def test_posting_to_a_draft_is_refused(client):
     assert mail.outbox == []
 
 
-# Confirmation mail limits and expiry (criteria C10)
+# Confirmation mail limits and expiry: one mail a day per unconfirmed address
 
 
 def test_one_confirmation_mail_per_address_until_it_is_confirmed(client, settings):
@@ -316,7 +316,7 @@ def test_confirmation_links_expire(client, settings, monkeypatch):
     assert Comment.objects.count() == 0
 
 
-# Newsletter consent (issue 4: one identity with the newsletter)
+# Newsletter consent: a confirmed commenter's address goes to whoever listens
 
 
 @pytest.fixture
