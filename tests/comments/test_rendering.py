@@ -267,10 +267,10 @@ def test_closed_post_shows_comments_are_closed_instead_of_the_form(client):
     assert "data-reply" not in page
 
 
-def test_posts_close_by_themselves_after_the_configured_days(client, settings):
+def test_posts_close_by_themselves_after_the_configured_days(client, settings, now):
     settings.COMMENTS_CLOSE_AFTER_DAYS = 30
-    old = PostFactory(publish_at=timezone.now() - datetime.timedelta(days=31))
-    recent = PostFactory(publish_at=timezone.now() - datetime.timedelta(days=29))
+    old = PostFactory(publish_at=now - datetime.timedelta(days=31))
+    recent = PostFactory(publish_at=now - datetime.timedelta(days=29))
     assert "Comments are closed." in page_of(client, old)
     assert "data-comment-form" in page_of(client, recent)
 
@@ -319,8 +319,8 @@ def test_comment_counts_tag_counts_a_list_in_one_query(django_assert_num_queries
         assert template.render(Context({"posts": posts})) == "1,0,0,"
 
 
-def test_an_open_post_says_when_its_comments_close(client, settings):
+def test_an_open_post_says_when_its_comments_close(client, settings, yesterday):
     settings.COMMENTS_CLOSE_AFTER_DAYS = 30
-    post = PostFactory(publish_at=timezone.now() - datetime.timedelta(days=1))
+    post = PostFactory(publish_at=yesterday)
     closing = timezone.localtime(post.publish_at + datetime.timedelta(days=30))
     assert f'Comments close on <time datetime="{closing:%Y-%m-%d}">' in page_of(client, post)
