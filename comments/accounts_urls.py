@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from comments import accounts
+from comments.accounts import views as accounts
 
 app_name = "accounts"
 urlpatterns = [

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class CommentsConfig(AppConfig):
@@ -7,11 +6,42 @@ class CommentsConfig(AppConfig):
     verbose_name = "Comments"
 
     def ready(self):
+        """Register the moderator and connect every receiver of this app, here and only here."""
+        from django.db.models.signals import post_delete, post_migrate, post_save
+        from django_comments.models import CommentFlag
+        from django_comments.signals import comment_will_be_posted
+        from django_comments_xtd.models import TmpXtdComment
         from django_comments_xtd.moderation import moderator
+        from django_comments_xtd.signals import confirmation_received
 
         from blog.models import Post
-        from comments import admin_rules, receivers  # noqa: F401 (registers admin, receivers)
+        from comments import flags, receivers
+        from comments.models import Comment
         from comments.moderation import PostModerator
 
         moderator.register(Post, PostModerator)
-        post_migrate.connect(receivers.sync_site, sender=self)
+
+        post_migrate.connect(receivers.sync_site, sender=self, dispatch_uid="comments-sync-site")
+        comment_will_be_posted.connect(
+            receivers.record_client_ip, sender=TmpXtdComment, dispatch_uid="comments-client-ip"
+        )
+        confirmation_received.connect(
+            receivers.refuse_expired_confirmation,
+            sender=TmpXtdComment,
+            dispatch_uid="comments-link-expiry",
+        )
+        post_save.connect(receivers.comment_saved, sender=Comment, dispatch_uid="comments-saved")
+        post_delete.connect(
+            receivers.comment_deleted, sender=Comment, dispatch_uid="comments-deleted"
+        )
+        post_save.connect(
+            receivers.feedback_changed, sender=CommentFlag, dispatch_uid="comments-flagged"
+        )
+        post_delete.connect(
+            receivers.feedback_changed, sender=CommentFlag, dispatch_uid="comments-unflagged"
+        )
+        post_save.connect(
+            flags.hide_after_removal_suggestions,
+            sender=CommentFlag,
+            dispatch_uid="comments-hide-after-flags",
+        )

@@ -18,10 +18,6 @@ from core.links import absolute_url
 FEED_LENGTH = 30
 
 
-def comment_url(comment, post) -> str:
-    return absolute_url(f"{post.get_absolute_url()}#c{comment.pk}")
-
-
 class LatestCommentsFeed(Feed):
     feed_type = Atom1Feed
 
@@ -45,7 +41,7 @@ class LatestCommentsFeed(Feed):
         published_ids = posts.annotate(pk_text=Cast("pk", CharField())).values("pk_text")
         comments = list(
             Comment.objects.public()
-            .filter(content_type__app_label="blog", content_type__model="post")
+            .on_posts()
             .filter(object_pk__in=published_ids)
             .select_related(None)
             .order_by("-submit_date", "-pk")[:FEED_LENGTH]
@@ -53,20 +49,20 @@ class LatestCommentsFeed(Feed):
         commented = posts.filter(pk__in={comment.object_pk for comment in comments})
         by_pk = {str(post.pk): post for post in commented}
         for comment in comments:
-            comment.post = by_pk[comment.object_pk]
+            comment.show_on(by_pk[comment.object_pk])
         return comments
 
     def item_title(self, comment):
-        return f"{comment.user_name} on “{comment.post.title}”"
+        return f"{comment.user_name} on “{comment.content_object.title}”"
 
     def item_description(self, comment):
         return comment.comment_html
 
     def item_link(self, comment):
-        return comment_url(comment, comment.post)
+        return absolute_url(comment.get_absolute_url())
 
     def item_guid(self, comment):
-        return comment_url(comment, comment.post)
+        return absolute_url(comment.get_absolute_url())
 
     def item_author_name(self, comment):
         return comment.user_name

@@ -2,27 +2,22 @@
 
 django-comments-xtd records a signed-in reader's flag as a django-comments `CommentFlag`
 ("removal suggestion"; one per reader and comment) and, at most, mails MANAGERS about each
-one. Issue 4 wants more: a comment flagged by COMMENTS_HIDE_AFTER_FLAGS distinct readers
-leaves the public pages until the author has looked at it, and the author hears of it once.
+one. Here a comment flagged by COMMENTS_HIDE_AFTER_FLAGS distinct readers leaves the public
+pages until the author has looked at it, and the author hears of it once.
 
 Flags count from the author's last decision on the comment (a "moderator approval" or
 "moderator deletion" flag): a comment the author approved is only hidden again if that many
 readers flag it afterwards.
 
-The receiver is connected by `@receiver` when this module is imported (comments/admin.py
-imports it, and the admin autodiscovery imports comments/admin.py at start-up).
+`hide_after_removal_suggestions` is connected in `CommentsConfig.ready()`.
 """
 
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_save
-from django.dispatch import receiver
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django_comments.models import Comment as BaseComment
 from django_comments.models import CommentFlag
@@ -30,6 +25,7 @@ from django_comments_xtd.models import publish_or_unpublish_nested_comments
 
 from comments.models import Comment
 from core.links import absolute_url
+from core.mail import templated_message
 from core.pagecache import refresh_public_pages
 
 logger = logging.getLogger(__name__)
@@ -112,25 +108,20 @@ def notify_comment_hidden(*, comment, flags: int) -> None:
         logger.warning("Comment %s was hidden by flags; nobody to notify.", comment.pk)
         return
     post = comment.content_object
-    context = {
-        "comment": comment,
-        "post": post,
-        "flags": flags,
-        "review_url": absolute_url(reverse("admin:comments_comment_change", args=[comment.pk])),
-        "site_name": settings.SITE_NAME,
-    }
-    message = EmailMultiAlternatives(
+    message = templated_message(
+        template="emails/moderation/comment_hidden",
         subject=f"A comment on “{post}” was hidden after {flags} readers flagged it",
-        body=render_to_string("emails/moderation/comment_hidden.txt", context),
         to=recipients,
-    )
-    message.attach_alternative(
-        render_to_string("emails/moderation/comment_hidden.html", context), "text/html"
+        context={
+            "comment": comment,
+            "post": post,
+            "flags": flags,
+            "review_url": absolute_url(reverse("admin:comments_comment_change", args=[comment.pk])),
+        },
     )
     transaction.on_commit(message.send, robust=True)
 
 
-@receiver(post_save, sender=CommentFlag, dispatch_uid="comments-hide-after-flags")
 def hide_after_removal_suggestions(sender, instance, created, raw=False, **kwargs):
     """Every path that flags (xtd's flag page, its REST API, the admin) saves a CommentFlag."""
     if raw or not created or instance.flag != CommentFlag.SUGGEST_REMOVAL:

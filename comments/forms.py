@@ -1,11 +1,12 @@
 import time
 
 from django import forms
-from django.apps import apps
 from django.conf import settings
 from django_comments_xtd.forms import XtdCommentForm
 
+from comments.models import Comment
 from comments.services import NEWSLETTER_CONSENT_TEXT
+from comments.signals import newsletter_consent_given
 
 MARKDOWN_HELP = "Markdown: *emphasis*, **strong**, [a link](https://…), > quote, `code`, - lists."
 
@@ -15,7 +16,8 @@ class CommentForm(XtdCommentForm):
 
     On top of django-contrib-comments' signed content type, object and timestamp (2 hours
     at most) and its honeypot: a minimum time between rendering and submitting, and the
-    newsletter box when that app is installed.
+    newsletter box when someone listens for `newsletter_consent_given` (the newsletter app
+    does; comments never imports it).
     """
 
     newsletter = forms.BooleanField(required=False, label=NEWSLETTER_CONSENT_TEXT)
@@ -40,11 +42,11 @@ class CommentForm(XtdCommentForm):
         fields["followup"].widget = forms.CheckboxInput()
         fields["honeypot"].label = "Leave this field empty"
         fields["honeypot"].widget = forms.TextInput(attrs={"autocomplete": "off", "tabindex": -1})
-        if not apps.is_installed("newsletter"):
+        if not newsletter_consent_given.has_listeners(Comment):
             del fields["newsletter"]
 
     def clean_timestamp(self):
-        """Also refuse forms sent faster than a person can type (criteria C5)."""
+        """Also refuse forms sent faster than a person can type (COMMENTS_MIN_SUBMIT_SECONDS)."""
         timestamp = super().clean_timestamp()
         if time.time() - timestamp < settings.COMMENTS_MIN_SUBMIT_SECONDS:
             raise forms.ValidationError("The form was sent too quickly after it was shown.")
@@ -54,3 +56,11 @@ class CommentForm(XtdCommentForm):
         data = super().get_comment_create_data(site_id=site_id)
         data["newsletter_optin"] = bool(self.cleaned_data.get("newsletter"))
         return data
+
+
+class EditForm(forms.Form):
+    comment = forms.CharField(
+        label="Your comment",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=settings.COMMENT_MAX_LENGTH,
+    )

@@ -2,9 +2,9 @@
 
 Readers write a small Markdown subset: paragraphs, line breaks, emphasis, links, quotes, code
 and lists. Markdown's raw-HTML passthrough is switched off, so `<b>` typed in a comment stays
-text; whatever Markdown produces is then cleaned by nh3 against an explicit allowlist
-(criteria C2). django-comments-xtd's `render_markup_comment` filter is never used: it marks
-unsanitised Markdown output safe.
+text; whatever Markdown produces is then cleaned by nh3 against an explicit allowlist of
+tags, attributes and link schemes. django-comments-xtd's `render_markup_comment` filter is
+never used: it marks unsanitised Markdown output safe.
 """
 
 import re

@@ -1,26 +1,28 @@
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_comments_xtd.models import XtdComment, XtdCommentManager
+from django_comments.models import CommentFlag
+from django_comments_xtd.models import (
+    DISLIKEDIT_FLAG,
+    LIKEDIT_FLAG,
+    XtdComment,
+    XtdCommentManager,
+)
 
 from comments import avatars
 from comments.markup import render_comment
 
-
-def comment_url(post, comment_id: int) -> str:
-    """Where a reader lands after posting, editing or reacting: the post, at the comment.
-
-    The query string makes it an address no shared cache holds yet: a proxy or CDN may keep
-    the post page from before the change for its `s-maxage`.
-    """
-    return f"{post.get_absolute_url()}?c={comment_id}#c{comment_id}"
+# What readers may see: published by the rules or a moderator, and not removed. The one
+# definition of a public comment: `public()`, `is_visible` and every count use it.
+PUBLIC = models.Q(is_public=True, is_removed=False)
 
 
 class CommentQuerySet(models.QuerySet):
     def public(self):
-        """Comments readers may see: published by the rules or a moderator, and not removed."""
-        return self.filter(is_public=True, is_removed=False)
+        """Comments readers may see (`PUBLIC`)."""
+        return self.filter(PUBLIC)
 
     def on_posts(self):
         """Comments on blog posts (the only thing readers comment on today)."""
@@ -28,8 +30,6 @@ class CommentQuerySet(models.QuerySet):
 
     def for_object(self, obj):
         """Comments on one commented object (a post), whatever their state."""
-        from django.contrib.contenttypes.models import ContentType
-
         return self.filter(
             content_type=ContentType.objects.get_for_model(obj), object_pk=str(obj.pk)
         )
@@ -102,8 +102,9 @@ class Comment(XtdComment):
     def render_card(self) -> str:
         """The comment's card, rendered once when it changes, not on every page view.
 
-        Rendering 100 cards per request is what made xtd's stock thread slow (issue 4);
-        threads print this stored HTML and add only what depends on the reader.
+        Rendering 100 cards per request is what made xtd's stock thread slow (its recursive
+        template costs queries and time per comment); threads print this stored HTML and add
+        only what depends on the reader.
         """
         target = self.content_object
         return render_to_string(
@@ -115,11 +116,32 @@ class Comment(XtdComment):
             },
         )
 
+    def get_absolute_url(self, anchor_pattern: str = "#c%(id)s") -> str:
+        """The comment's permalink: its post's page, at the comment's anchor.
+
+        django-contrib-comments' own permalink is a redirect through `cr/<ct>/<pk>/`; this
+        is where that redirect lands. `anchor_pattern` keeps its `get_comment_permalink` tag
+        working.
+        """
+        return self.content_object.get_absolute_url() + anchor_pattern % {"id": self.pk}
+
+    def get_fresh_url(self, *, anchor: str = "") -> str:
+        """Where a reader lands after posting, editing, reacting or deleting: the permalink
+        with `?c=`, or the post at `anchor` (a deleted comment has no anchor of its own).
+
+        The query string makes it an address no shared cache holds yet: a proxy or CDN may
+        keep the post page from before the change for its `s-maxage`.
+        """
+        post_url, _, own_anchor = self.get_absolute_url().partition("#")
+        return f"{post_url}?c={self.pk}#{anchor or own_anchor}"
+
+    def show_on(self, post) -> None:
+        """Remember the post this comment is on, already loaded: its URL then costs no query."""
+        self._meta.get_field("content_object").set_cached_value(self, post)
+
     @classmethod
     def recount_feedback(cls, comment_id: int) -> None:
         """Refresh a comment's like and dislike counts from its flags."""
-        from django_comments.models import CommentFlag
-        from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG
 
         def count(flag):
             return Coalesce(
@@ -169,7 +191,7 @@ class Comment(XtdComment):
 
     @property
     def is_visible(self) -> bool:
-        """Mirrors `CommentQuerySet.public()` for one instance."""
+        """`PUBLIC` for one instance (mirrors `CommentQuerySet.public()`)."""
         return self.is_public and not self.is_removed
 
 

@@ -1,16 +1,12 @@
-"""Signal receivers tying django-comments-xtd's flow to ours (connected in apps.py)."""
+"""Signal receivers tying django-comments-xtd's flow to ours (connected in apps.py ready())."""
 
 import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.contrib.sites.models import Site
 from django.utils import timezone
-from django_comments.models import CommentFlag
-from django_comments.signals import comment_will_be_posted
-from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG, TmpXtdComment
-from django_comments_xtd.signals import confirmation_received
+from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG
 
 from comments import services, throttle
 from comments.models import Comment
@@ -20,8 +16,6 @@ from core.ratelimit import client_ip
 
 def sync_site(sender, using="default", **kwargs):
     """Site 1 is this site: xtd builds permalinks and mail from its domain and name."""
-    from django.contrib.sites.models import Site
-
     Site.objects.using(using).update_or_create(
         pk=settings.SITE_ID,
         defaults={"domain": urlsplit(settings.SITE_URL).netloc, "name": settings.SITE_NAME},
@@ -31,13 +25,11 @@ def sync_site(sender, using="default", **kwargs):
     Site.objects.db_manager(using).get_current()
 
 
-@receiver(comment_will_be_posted, sender=TmpXtdComment, dispatch_uid="comments-client-ip")
 def record_client_ip(sender, comment, request, **kwargs):
     """The client's address as our proxy saw it, not the proxy's (TRUST_X_FORWARDED_FOR)."""
     comment.ip_address = client_ip(request) or None
 
 
-@receiver(confirmation_received, sender=TmpXtdComment, dispatch_uid="comments-link-expiry")
 def refuse_expired_confirmation(sender, comment, request, **kwargs):
     """xtd's confirmation links never expire; ours do after COMMENTS_CONFIRMATION_MAX_AGE_DAYS.
 
@@ -50,8 +42,8 @@ def refuse_expired_confirmation(sender, comment, request, **kwargs):
     return True
 
 
-@receiver(post_save, sender=Comment, dispatch_uid="comments-saved")
 def comment_saved(sender, instance, created, raw=False, **kwargs):
+    """A new or changed comment: refresh the pages that show it; tell whoever should hear."""
     if raw:
         return
     refresh_public_pages()
@@ -60,13 +52,11 @@ def comment_saved(sender, instance, created, raw=False, **kwargs):
         services.send_newsletter_consent(instance)
 
 
-@receiver(post_delete, sender=Comment, dispatch_uid="comments-deleted")
 def comment_deleted(sender, **kwargs):
+    """A comment deleted in the admin leaves the pages that showed it."""
     refresh_public_pages()
 
 
-@receiver(post_save, sender=CommentFlag, dispatch_uid="comments-flagged")
-@receiver(post_delete, sender=CommentFlag, dispatch_uid="comments-unflagged")
 def feedback_changed(sender, instance, raw=False, **kwargs):
     """Like and dislike counts show on cached public pages: recount, then refresh them."""
     if raw:

@@ -5,14 +5,13 @@ retries) and only after the transaction that made the comment public has committ
 """
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django_comments_xtd import views as xtd_views
 
 from comments.signals import newsletter_consent_given
 from core.links import absolute_url
+from core.mail import templated_message
 
 NEWSLETTER_CONSENT_TEXT = "Also send me the weekly newsletter"
 
@@ -38,25 +37,21 @@ def notify_post_author(comment) -> None:
         return
     if comment.user_id == author.pk or comment.user_email.lower() == author.email.lower():
         return
-    context = {
-        "comment": comment,
-        "post": post,
-        "comment_url": absolute_url(f"{post.get_absolute_url()}#c{comment.pk}"),
-        "site_name": settings.SITE_NAME,
-    }
     subject = (
         f"New comment on “{post.title}”"
         if comment.is_visible
         else f"Comment awaiting moderation on “{post.title}”"
     )
-    message = EmailMultiAlternatives(
+    message = templated_message(
+        template="emails/comments/author_notification",
         subject=subject,
-        body=render_to_string("emails/comments/author_notification.txt", context),
-        from_email=settings.COMMENTS_XTD_FROM_EMAIL,
         to=[author.email],
-    )
-    message.attach_alternative(
-        render_to_string("emails/comments/author_notification.html", context), "text/html"
+        from_email=settings.COMMENTS_XTD_FROM_EMAIL,
+        context={
+            "comment": comment,
+            "post": post,
+            "comment_url": absolute_url(comment.get_absolute_url()),
+        },
     )
     transaction.on_commit(message.send, robust=True)
 

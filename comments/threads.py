@@ -12,13 +12,14 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_comments.models import CommentFlag
 from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG
 
+from comments.counts import post_stats
 from comments.models import Comment
 
 ORDERS = ("oldest", "newest")
@@ -80,36 +81,11 @@ def editable_until(comment) -> datetime.datetime | None:
     return comment.published_at + datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
 
 
-def post_stats(posts) -> dict[int, tuple[int, int]]:
-    """(public comments, top-level threads) per post, for any number of posts, in one query.
-
-    Listing cards read the first number; the post page reads both, and the page's cards and
-    comment section share one query through `request_stats`.
-    """
-    ids = {str(post.pk) for post in posts if post is not None}
-    if not ids:
-        return {}
-    rows = (
-        Comment.objects.filter(
-            content_type__app_label="blog",
-            content_type__model="post",
-            object_pk__in=ids,
-            is_public=True,
-        )
-        .order_by()
-        .values_list("object_pk")
-        .annotate(
-            comments=Count("pk", filter=Q(is_removed=False)),
-            threads=Count("pk", filter=Q(level=0)),
-        )
-    )
-    stats = dict.fromkeys((int(pk) for pk in ids), (0, 0))
-    stats.update({int(pk): (comments, threads) for pk, comments, threads in rows})
-    return stats
-
-
 def request_stats(request, post, *, also=()) -> tuple[int, int]:
-    """`post_stats` for `post` (and `also`), remembered on the request for the whole render."""
+    """`post_stats` for `post` (and `also`), remembered on the request for the whole render.
+
+    The page's listing cards and its comment section then share one query.
+    """
     memo = getattr(request, "_comment_stats", None) if request is not None else None
     if memo is None or post.pk not in memo:
         memo = (memo or {}) | post_stats([post, *also])
@@ -132,12 +108,7 @@ def load_threads(
     per_page = settings.COMMENTS_THREADS_PER_PAGE
     page = max(1, page)
     comment_count, thread_count = stats or post_stats([post])[post.pk]
-    on_post = Comment.objects.filter(
-        content_type__app_label="blog",
-        content_type__model="post",
-        object_pk=str(post.pk),
-        is_public=True,
-    )
+    on_post = Comment.objects.on_posts().filter(object_pk=str(post.pk), is_public=True)
     if thread_id is not None:
         page_ids, has_next = [thread_id], False
     else:

@@ -1,8 +1,9 @@
 """Limits against comment floods and mail-bombing, counted in the shared cache.
 
-- Comments per client network (/24 or /48) per minute: criteria C6, like Isso's default.
-- One confirmation mail per address per 24 hours until that address confirms (C10): a
-  victim typed into the form by someone else gets at most one mail a day.
+- Comments per client network (/24 or /48) per minute (COMMENTS_RATE_LIMIT_PER_MINUTE),
+  like Isso's default rate limit.
+- One confirmation mail per address per 24 hours until that address confirms: a victim
+  typed into the form by someone else gets at most one mail a day.
 """
 
 import hashlib

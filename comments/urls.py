@@ -5,19 +5,20 @@
 
 from django.urls import path
 
-from comments import feeds, views
+from comments import feeds
+from comments.views import own, posting, reading
 
 app_name = "comments"
 
 urlpatterns = [
-    path("post/", views.post_comment, name="post"),
-    path("posted/", views.posted, name="posted"),
-    path("confirm/<str:key>/", views.confirm, name="confirm"),
-    path("mute/<str:key>/", views.mute, name="mute"),
-    path("reply/<int:cid>/", views.reply, name="reply"),
-    path("edit/<int:pk>/", views.edit, name="edit"),
-    path("delete/<int:pk>/", views.delete, name="delete"),
-    path("threads/<int:post_pk>/", views.threads, name="threads"),
+    path("post/", posting.post_comment, name="post"),
+    path("posted/", posting.posted, name="posted"),
+    path("confirm/<str:key>/", posting.confirm, name="confirm"),
+    path("mute/<str:key>/", reading.mute, name="mute"),
+    path("reply/<int:cid>/", posting.reply, name="reply"),
+    path("edit/<int:pk>/", own.edit, name="edit"),
+    path("delete/<int:pk>/", own.delete, name="delete"),
+    path("threads/<int:post_pk>/", reading.threads, name="threads"),
     path("feed/", feeds.LatestCommentsFeed(), name="feed"),
     path("feed/<int:post_pk>/", feeds.PostCommentsFeed(), name="post-feed"),
 ]

@@ -1,10 +1,11 @@
 from django import template
 
 from blog.models import Post
-from comments import views
+from comments.counts import post_stats
 from comments.forms import CommentForm
 from comments.moderation import closes_at, comments_are_open
-from comments.threads import ORDERS, load_threads, post_stats, render_context, request_stats
+from comments.threads import ORDERS, load_threads, render_context, request_stats
+from comments.views.base import signed_in as reader_signed_in
 
 register = template.Library()
 
@@ -15,7 +16,7 @@ def comment_section(context, post):
     request = context.get("request")
     if context.get("is_preview"):
         return {"preview": True}
-    signed_in = request is not None and views.signed_in(request)
+    signed_in = request is not None and reader_signed_in(request)
     user = request.user if signed_in else None
     order = request.GET.get("order", "oldest") if request else "oldest"
     try:

@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comments.accounts import make_sign_in_token
+from comments.accounts.links import make_sign_in_token
 from tests.comments.support import add_comment
 from tests.factories import PostFactory, StaffFactory, UserFactory
 
@@ -113,7 +113,7 @@ def test_two_quick_presses_of_a_new_readers_link_make_one_account(client, monkey
     token = make_sign_in_token(email="zoe@example.org", next_url="", user=None)
     path = reverse("accounts:sign-in-confirm", kwargs={"token": token})
     # Both requests read "no account yet" before either has written one.
-    monkeypatch.setattr("comments.accounts.reader_for", lambda email: None)
+    monkeypatch.setattr("comments.accounts.signin.reader_for", lambda email: None)
     assert Client().post(path).status_code == 302
     assert Client().post(path).status_code == 400
     assert User.objects.filter(email="zoe@example.org").count() == 1

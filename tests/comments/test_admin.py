@@ -6,7 +6,6 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from django_comments.models import CommentFlag
 from django_comments_xtd.models import BlackListedDomain
 
@@ -42,9 +41,7 @@ def queue(client, **params) -> list[Comment]:
 
 
 def flag(comment, *, by, kind=CommentFlag.SUGGEST_REMOVAL, when=None):
-    return CommentFlag.objects.create(
-        comment=comment, user=by, flag=kind, flag_date=when or timezone.now()
-    )
+    return CommentFlag.objects.create(comment=comment, user=by, flag=kind, flag_date=when)
 
 
 def readers(count):
@@ -66,13 +63,20 @@ def refreshed(comment) -> Comment:
 # The queue ----------------------------------------------------------------------------
 
 
-def test_queue_shows_awaiting_then_flagged_then_the_rest_newest_first(author_client, post):
-    now = timezone.now()
+def test_queue_shows_awaiting_then_flagged_then_the_rest_newest_first(
+    author_client, post, now, yesterday
+):
     older = add_comment(post, text="older", submit_date=now - datetime.timedelta(days=3))
-    newer = add_comment(post, text="newer", submit_date=now - datetime.timedelta(days=1))
-    flagged_once = add_comment(post, text="flagged once", submit_date=now - datetime.timedelta(5))
-    flagged_twice = add_comment(post, text="flagged twice", submit_date=now - datetime.timedelta(6))
-    held = add_comment(post, text="held", is_public=False, submit_date=now - datetime.timedelta(9))
+    newer = add_comment(post, text="newer", submit_date=yesterday)
+    flagged_once = add_comment(
+        post, text="flagged once", submit_date=now - datetime.timedelta(days=5)
+    )
+    flagged_twice = add_comment(
+        post, text="flagged twice", submit_date=now - datetime.timedelta(days=6)
+    )
+    held = add_comment(
+        post, text="held", is_public=False, submit_date=now - datetime.timedelta(days=9)
+    )
     removed = add_comment(post, text="removed", is_removed=True)
     one, two = readers(2)
     flag(flagged_once, by=one)
@@ -83,10 +87,10 @@ def test_queue_shows_awaiting_then_flagged_then_the_rest_newest_first(author_cli
     assert queue(author_client) == [held, flagged_twice, flagged_once, removed, newer, older]
 
 
-def test_flags_the_author_already_ruled_on_no_longer_count(author_client, post):
+def test_flags_the_author_already_ruled_on_no_longer_count(author_client, post, now):
     comment = add_comment(post)
     (reader,) = readers(1)
-    flag(comment, by=reader, when=timezone.now() - datetime.timedelta(hours=2))
+    flag(comment, by=reader, when=now - datetime.timedelta(hours=2))
     flag(comment, by=author_client.author, kind=CommentFlag.MODERATOR_APPROVAL)
     assert queue(author_client, flagged="yes") == []
     assert queue(author_client, flagged="no") == [comment]
@@ -292,11 +296,13 @@ def test_readers_flagging_on_the_site_hide_the_comment(client, post, settings):
         assert refreshed(comment).is_public is (number < 3)
 
 
-def test_an_approved_comment_needs_as_many_new_flags_to_hide_again(author_client, post, settings):
+def test_an_approved_comment_needs_as_many_new_flags_to_hide_again(
+    author_client, post, settings, now
+):
     settings.COMMENTS_HIDE_AFTER_FLAGS = 2
     comment = add_comment(post)
     one, two, three, four = readers(4)
-    earlier = timezone.now() - datetime.timedelta(minutes=5)
+    earlier = now - datetime.timedelta(minutes=5)
     flag(comment, by=one, when=earlier)
     flag(comment, by=two, when=earlier)
     assert not refreshed(comment).is_public

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from comments.models import Comment
 from tests.comments.support import add_comment, link_in, post_comment
@@ -76,11 +75,11 @@ def test_a_forged_or_foreign_token_changes_nothing(client):
     assert Comment.objects.get(pk=other.pk).comment == "Someone else's"
 
 
-def test_the_window_closes_after_fifteen_minutes(client, settings):
+def test_the_window_closes_after_fifteen_minutes(client, settings, now):
     post = PostFactory()
     link = edit_link(published_page(client, post))
     Comment.objects.update(
-        published_at=timezone.now() - datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES + 1)
+        published_at=now - datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES + 1)
     )
     response = client.get(link)
     assert response.status_code == 403
@@ -104,10 +103,14 @@ def test_a_signed_in_reader_edits_from_the_page(client):
     )
 
 
-def test_signed_in_edit_links_disappear_after_the_window(client, settings):
+def test_signed_in_edit_links_disappear_after_the_window(client, settings, now):
     post = PostFactory()
     reader = UserFactory()
-    add_comment(post, user=reader, published_at=timezone.now() - datetime.timedelta(minutes=16))
+    add_comment(
+        post,
+        user=reader,
+        published_at=now - datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES + 1),
+    )
     client.force_login(reader)
     assert "/comments/edit/" not in client.get(post.get_absolute_url()).content.decode()
 

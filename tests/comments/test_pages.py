@@ -77,7 +77,7 @@ def test_query_count_does_not_grow_with_the_number_of_comments(client, busy_post
     assert page_queries(client, busy_post) == signed_in_few
 
 
-# Cacheability (acceptance 7)
+# Cacheability: anonymous pages carry no cookie and no per-visitor token
 
 
 def test_anonymous_post_page_with_comments_and_form_is_publicly_cacheable(client):
@@ -108,7 +108,7 @@ def test_signed_in_readers_get_like_and_flag_forms_with_a_csrf_token(client):
     assert "Commenting as" in html and 'name="email"' not in html
 
 
-# Keyboard and screen readers (acceptance 8)
+# Keyboard and screen readers
 
 
 def test_every_action_is_a_real_link_or_button_with_an_accessible_name(client):

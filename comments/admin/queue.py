@@ -1,43 +1,20 @@
-"""The author's moderation workspace: the comment queue, and comment counts on the post list.
-
-django-comments-xtd registers no admin for a custom comment model, and its actions publish
-held comments without telling anyone. Here the queue puts what needs a decision first
-(comments awaiting moderation, then those readers flagged), the bulk actions record the
-decision and notify followers, and a comment's page shows its post, its thread and the
-commenter's other comments. Every list is built in a fixed number of queries.
-
-`blog` never imports `comments`, so the post list's "Comments" column is added here, by
-re-registering blog's PostAdmin with one more annotated column.
-"""
+"""The comment queue: what needs a decision first, bulk decisions, a comment's context."""
 
 from django.contrib import admin, messages
-from django.db.models import (
-    Case,
-    IntegerField,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django_comments.models import CommentFlag
-from django_comments_xtd.models import BlackListedDomain
 
-from blog.admin import PostAdmin
-from blog.models import Post
 from comments import review
-from comments.counts import with_public_comment_count
-
-# Importing comments.flags also connects its CommentFlag receiver (hide after N flags): the
-# admin autodiscovery imports this module at start-up, and CommentsConfig.ready() is not ours.
+from comments.admin.filters import AWAITING, FlaggedFilter, ModerationStatusFilter, PostFilter
 from comments.flags import with_open_flags
 from comments.models import Comment
 
 THREAD_LIMIT = 100
 OTHER_COMMENTS_LIMIT = 20
-AWAITING = Q(is_public=False, is_removed=False)
 
 
 def status_label(comment) -> str:
@@ -59,66 +36,6 @@ def thread_entry(comment, *, current: bool) -> str:
         status_label(comment),
     )
     return format_html("<strong>{}</strong>", entry) if current else entry
-
-
-class ModerationStatusFilter(admin.SimpleListFilter):
-    title = "status"
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return [("awaiting", "Awaiting moderation"), ("public", "Public"), ("removed", "Removed")]
-
-    def queryset(self, request, queryset):
-        match self.value():
-            case "awaiting":
-                return queryset.filter(AWAITING)
-            case "public":
-                return queryset.public()
-            case "removed":
-                return queryset.filter(is_removed=True)
-        return queryset
-
-
-class FlaggedFilter(admin.SimpleListFilter):
-    title = "readers' flags"
-    parameter_name = "flagged"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Flagged, not reviewed yet"), ("no", "Not flagged")]
-
-    def queryset(self, request, queryset):
-        match self.value():
-            case "yes":
-                return queryset.filter(open_flags__gt=0)
-            case "no":
-                return queryset.filter(open_flags=0)
-        return queryset
-
-
-class PostFilter(admin.SimpleListFilter):
-    """Posts that have comments, newest first (two queries, however many comments)."""
-
-    title = "post"
-    parameter_name = "post"
-
-    def lookups(self, request, model_admin):
-        commented = Comment.objects.filter(
-            content_type__app_label="blog", content_type__model="post"
-        ).values("object_pk")
-        post_ids = {
-            int(pk) for pk in commented.distinct().order_by().values_list("object_pk", flat=True)
-        }
-        posts = Post.objects.filter(pk__in=post_ids).order_by("-publish_at", "-pk")
-        return [(str(post.pk), post.title) for post in posts.only("pk", "title")]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(
-                content_type__app_label="blog",
-                content_type__model="post",
-                object_pk=self.value(),
-            )
-        return queryset
 
 
 @admin.register(Comment)
@@ -190,9 +107,8 @@ class CommentAdmin(admin.ModelAdmin):
         return False
 
     def view_on_site(self, comment):
-        post = comment.content_object
-        if comment.is_visible and post is not None:
-            return f"{post.get_absolute_url()}#c{comment.pk}"
+        if comment.is_visible and comment.content_object is not None:
+            return comment.get_absolute_url()
         return None
 
     # Columns -----------------------------------------------------------------------
@@ -362,29 +278,3 @@ class CommentAdmin(admin.ModelAdmin):
                 f"Not blocked, other readers comment from there: {', '.join(spared)}.",
                 messages.WARNING,
             )
-
-
-@admin.register(BlackListedDomain)
-class BlockedDomainAdmin(admin.ModelAdmin):
-    """Domains whose comments are refused (filled by "mark as spam and block")."""
-
-    list_display = ["domain"]
-    search_fields = ["domain"]
-
-
-admin.site.unregister(Post)
-
-
-@admin.register(Post)
-class PostWithCommentsAdmin(PostAdmin):
-    """blog's PostAdmin plus the number of public comments, counted in the list's query."""
-
-    list_display = [*PostAdmin.list_display, "public_comments"]
-
-    def get_queryset(self, request):
-        return with_public_comment_count(super().get_queryset(request))
-
-    @admin.display(description="Comments", ordering="public_comment_count")
-    def public_comments(self, post):
-        url = reverse("admin:comments_comment_changelist") + f"?post={post.pk}"
-        return format_html('<a href="{}">{}</a>', url, post.public_comment_count)

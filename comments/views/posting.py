@@ -1,0 +1,242 @@
+"""Posting and confirming comments, and the reply page: our layer around django-comments-xtd.
+
+The comment form lives on cached public pages, so it carries no CSRF token: the posting
+endpoint accepts same-origin POSTs only (`core.origin.same_origin_post`) and relies on
+the form's signed timestamp. Everything before the comment reaches xtd (closed posts, rate
+limits, tampering, spam timing, duplicates, confirmation mail limits) answers with a page a
+reader understands, or JSON for the script; xtd then runs its own flow unchanged.
+"""
+
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_comments.views.comments import post_comment as xtd_post_comment
+from django_comments_xtd import signed as xtd_signed
+from django_comments_xtd import views as xtd_views
+
+from blog.models import Post
+from comments import throttle
+from comments.forms import CommentForm
+from comments.models import Comment
+from comments.moderation import comments_are_open
+from comments.threads import editable_until, load_threads, render_context
+from comments.views.base import refuse, refuse_closed, signed_in
+from comments.views.own import change_url, may_still_change
+from core.origin import same_origin_post, wants_json
+from core.ratelimit import too_many_requests
+
+
+def post_of(data) -> Post | None:
+    """The published post a form was sent for, or None."""
+    if data.get("content_type") != "blog.post":
+        return None
+    try:
+        return Post.objects.published().select_related("author").get(pk=data.get("object_pk"))
+    except (Post.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def find_duplicate(form, post) -> Comment | None:
+    """The same text from the same address, stored today on this post: a double submit or
+    a reader resending after a slow answer gets the first comment back, not a second one.
+
+    django-contrib-comments' own duplicate check cannot see xtd's temporary comments.
+    """
+    data = form.cleaned_data
+    return (
+        Comment.objects.for_object(post)
+        .filter(
+            user_email__iexact=data["email"],
+            comment=data["comment"],
+            submit_date__date=timezone.now().date(),
+            is_removed=False,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+@same_origin_post
+@require_POST
+def post_comment(request):
+    """Check a comment in terms a reader understands, then hand it to xtd's own flow."""
+    data = request.POST.copy()
+    post = post_of(data)
+    if post is None:
+        return refuse(
+            request,
+            title="We could not find that post",
+            message="The post you wrote about is not published (any more).",
+            status=404,
+        )
+    if not comments_are_open(post):
+        return refuse_closed(request, post)
+    if not throttle.allow_comment(request):
+        return refuse_too_many(request)
+    user = request.user if signed_in(request) else None
+    if user is not None:
+        # A signed-in reader comments under the identity they proved, never a typed address.
+        data["name"] = user.get_full_name() or user.get_username()
+        data["email"] = user.email
+        data["url"] = ""
+    form = CommentForm(post, data=data)
+    refusal = refuse_form(request, form, post)
+    if refusal is not None:
+        return refusal
+    duplicate = find_duplicate(form, post)
+    if duplicate is not None:
+        return posted_response(request, post=post, comment=duplicate)
+    if user is None and not throttle.claim_confirmation(form.cleaned_data["email"]):
+        return refuse(
+            request,
+            title="Please check your email first",
+            message="We already sent a link to this address to publish an earlier comment. "
+            "Follow that link, then you can post again (or wait a day).",
+            status=429,
+            post=post,
+        )
+    request.POST = data
+    return hand_to_xtd(request, post)
+
+
+def refuse_too_many(request):
+    """More comments from the reader's network in the last minute than a person writes."""
+    if wants_json(request):
+        return refuse(
+            request,
+            title="Too many comments",
+            message="Too many comments from your network in the last minute. "
+            "Please wait a minute and send it again.",
+            status=429,
+        )
+    return too_many_requests(
+        request,
+        message="Too many comments were sent from your network in the last minute.",
+        retry_after=60,
+    )
+
+
+def refuse_form(request, form, post):
+    """The refusal for a tampered, hurried, stale or invalid form; None for a good one."""
+    if form.security_errors():
+        return refuse(
+            request,
+            title="We could not accept this comment",
+            message="The form was altered, sent too quickly, or is more than two hours old. "
+            "Reload the page, then write your comment again.",
+            status=400,
+            post=post,
+        )
+    if not form.is_valid():
+        return refuse(
+            request,
+            title="Please check your comment",
+            message="Some fields need your attention.",
+            status=400,
+            post=post,
+            form=form,
+        )
+    return None
+
+
+def hand_to_xtd(request, post):
+    """xtd's posting view (moderator rules, confirmation mail or storing), then our answer."""
+    response = xtd_post_comment(request, next=reverse("comments:posted"))
+    if response.status_code != 302:
+        # A moderator rule (closed, blocked domain) or a last xtd check refused it.
+        return refuse(
+            request,
+            title="We could not accept this comment",
+            message="This comment cannot be published here.",
+            status=400 if response.status_code < 400 else response.status_code,
+            post=post,
+        )
+    key = parse_qs(urlsplit(response["Location"]).query).get("c", [""])[0]
+    comment = Comment.objects.filter(pk=key).first() if key.isdigit() else None
+    return posted_response(request, post=post, comment=comment)
+
+
+def posted_response(request, *, post, comment):
+    """After posting: where the no-script browser goes, or what the script shows."""
+    if comment is not None:
+        comment.show_on(post)
+    if comment is None:
+        state, message = "confirm", "Check your email to publish your comment."
+    elif comment.is_visible:
+        state, message = "published", "Your comment is published."
+    else:
+        state, message = "held", "Thank you. Your comment will appear once the author approves it."
+    if not wants_json(request):
+        if state == "published":
+            messages.success(request, message)
+            return HttpResponseRedirect(comment.get_fresh_url())
+        return HttpResponseRedirect(f"{reverse('comments:posted')}?post={post.pk}&state={state}")
+    payload = {"ok": True, "state": state, "message": message}
+    if state == "published":
+        page = load_threads(post, user=request.user, thread_id=comment.thread_id)
+        item = next((item for item in page.items if item.id == comment.pk), None)
+        if item is not None:
+            payload["id"] = comment.pk
+            payload["parent"] = comment.parent_id if comment.parent_id != comment.pk else None
+            context = render_context(post, page, signed_in=True, is_open=True)
+            payload["html"] = render_to_string(
+                "comments/includes/single.html", context | {"item": item}, request=request
+            )
+    return JsonResponse(payload, status=201 if state != "confirm" else 202)
+
+
+def reply(request, cid):
+    """xtd's reply page (the no-script way to reply), for public comments on open posts only.
+
+    xtd's own view shows any comment by id, held and removed ones included.
+    """
+    comment = get_object_or_404(Comment.objects.public(), pk=cid)
+    post = comment.content_object
+    if not isinstance(post, Post) or not post.is_published:
+        raise Http404("No such comment.")
+    if not comments_are_open(post):
+        return refuse_closed(request, post)
+    return xtd_views.reply(request, cid)
+
+
+@never_cache
+def posted(request):
+    """The no-script landing page after posting: what happens next."""
+    post = Post.objects.published().filter(pk=request.GET.get("post") or 0).first()
+    state = request.GET.get("state")
+    if post is None or state not in {"confirm", "held"}:
+        raise Http404("Nothing was posted.")
+    return TemplateResponse(request, "comments/posted.html", {"post": post, "state": state})
+
+
+@never_cache
+def confirm(request, key):
+    """xtd's confirmation link, then a page with the edit link instead of a bare redirect."""
+    response = xtd_views.confirm(request, key)
+    if response.status_code != 302:
+        return response
+    tmp = xtd_signed.loads(str(key), extra_key=settings.COMMENTS_XTD_SALT)
+    comment = xtd_views._get_comment_if_exists(tmp)
+    if comment is None or not comment.is_visible:
+        return response
+    post = comment.content_object
+    return TemplateResponse(
+        request,
+        "comments/published.html",
+        {
+            "comment": comment,
+            "post": post,
+            "change_url": change_url(comment) if may_still_change(comment) else None,
+            "comment_url": comment.get_fresh_url(),
+            "editable_until": editable_until(comment),
+        },
+    )
