@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from newsletter.headlines import normalise_url, quick_headline
+from newsletter.addresses import normalise_url
+from newsletter.headlines import quick_headline
 from newsletter.models import Headline, HeadlineFeed
 
 pytestmark = pytest.mark.django_db
