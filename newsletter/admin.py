@@ -25,7 +25,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
 from blog.models import Post
-from newsletter import delivery, rendering, services
+from newsletter import delivery, rendering, subscriptions
 from newsletter.consent import RECORD_FIELDS
 from newsletter.editions import compose_weekly_edition
 from newsletter.forms import SubscriberImportForm
@@ -113,10 +113,10 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     # Deleting (one subscriber, or "Delete selected") is erasure: a suppression hash remains.
     def delete_model(self, request, obj):
-        services.erase_subscribers(subscribers=Subscriber.objects.filter(pk=obj.pk))
+        subscriptions.erase_subscribers(subscribers=Subscriber.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        services.erase_subscribers(subscribers=queryset)
+        subscriptions.erase_subscribers(subscribers=queryset)
 
     @admin.display(description="Their data")
     def data_export(self, subscriber):
@@ -131,7 +131,9 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend the confirmation email (at most one a day each)")
     def resend_confirmation(self, request, queryset):
-        queued, skipped = services.resend_confirmations(subscribers=queryset, now=timezone.now())
+        queued, skipped = subscriptions.resend_confirmations(
+            subscribers=queryset, now=timezone.now()
+        )
         self.message_user(request, f"{queued} confirmation email(s) queued.", messages.SUCCESS)
         not_pending = queryset.count() - queued - skipped
         if skipped:
@@ -149,7 +151,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     def unsubscribe_selected(self, request, queryset):
         now = timezone.now()
         done = sum(
-            services.unsubscribe(
+            subscriptions.unsubscribe(
                 subscriber=subscriber, method=Subscriber.UnsubscribeMethod.ADMIN, now=now
             )
             for subscriber in queryset
@@ -188,7 +190,7 @@ class SubscriberAdmin(admin.ModelAdmin):
                 return TemplateResponse(
                     request, "admin/newsletter/subscriber/import.html", context, status=400
                 )
-            report = services.import_subscribers(
+            report = subscriptions.import_subscribers(
                 rows=parsed.rows,
                 mode=form.cleaned_data["mode"],
                 consent_source=form.cleaned_data["consent_source"].strip(),

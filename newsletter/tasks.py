@@ -2,7 +2,7 @@ from django.conf import settings
 from django.tasks import task, task_backends
 from django.utils import timezone
 
-from newsletter import services
+from newsletter import emails
 
 
 @task
@@ -13,7 +13,7 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
     upload request. Each message is then stored and delivered with retries (core/mail.py).
     """
     for subscriber_id in subscriber_ids:
-        services.send_confirmation(subscriber_id=subscriber_id)
+        emails.send_confirmation(subscriber_id=subscriber_id)
     return len(subscriber_ids)
 
 

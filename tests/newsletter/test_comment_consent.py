@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from comments.signals import newsletter_consent_given
 from newsletter.models import Subscriber, Suppression
-from newsletter.services import erase_subscribers
+from newsletter.subscriptions import erase_subscribers
 from tests.newsletter.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db

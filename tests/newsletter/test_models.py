@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
-from newsletter import services, tokens
+from newsletter import subscriptions, tokens
 from newsletter.addresses import normalise_email
 from newsletter.models import Subscriber, Suppression
 from tests.newsletter.factories import SubscriberFactory
@@ -79,7 +79,7 @@ def test_a_bounce_is_recorded_as_bounced():
 
 def test_erasure_keeps_only_a_hash_that_stops_future_imports():
     SubscriberFactory(email="gone@example.org")
-    assert services.erase_subscribers(subscribers=Subscriber.objects.all()) == 1
+    assert subscriptions.erase_subscribers(subscribers=Subscriber.objects.all()) == 1
     assert Subscriber.objects.count() == 0
     entry = Suppression.objects.get()
     assert "gone" not in entry.digest
@@ -93,11 +93,11 @@ def test_a_confirmation_link_stops_working_when_a_newer_one_is_sent(
         pending=True, confirmation_sent_at=timezone.now() - datetime.timedelta(days=2)
     )
     old_nonce = subscriber.confirmation_nonce
-    services.resend_confirmations(subscribers=Subscriber.objects.all(), now=timezone.now())
-    outcome = services.confirm_subscription(
+    subscriptions.resend_confirmations(subscribers=Subscriber.objects.all(), now=timezone.now())
+    outcome = subscriptions.confirm_subscription(
         subscriber=subscriber, nonce=old_nonce, ip=None, now=timezone.now()
     )
-    assert outcome == services.Confirmation.REPLACED
+    assert outcome == subscriptions.Confirmation.REPLACED
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.PENDING
 

@@ -147,11 +147,11 @@ def test_an_unsubscribed_address_gets_no_confirmation_when_the_admin_resends(
 ):
     from django.core import mail
 
-    from newsletter import services
+    from newsletter import subscriptions
 
     SubscriberFactory(status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        queued, skipped = services.resend_confirmations(
+        queued, skipped = subscriptions.resend_confirmations(
             subscribers=Subscriber.objects.all(), now=timezone.now()
         )
     assert (queued, skipped, mail.outbox) == (0, 0, [])
