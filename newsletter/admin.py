@@ -25,14 +25,12 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
 from blog.models import Post
-from newsletter import delivery, rendering, subscriptions
+from newsletter import delivery, editions, rendering, subscriptions, tasks
 from newsletter.consent import RECORD_FIELDS
-from newsletter.editions import compose_weekly_edition
 from newsletter.forms import SubscriberImportForm
 from newsletter.headlines import quick_headline
 from newsletter.imports import EXPORT_COLUMNS, export_row
 from newsletter.models import (
-    Delivery,
     Edition,
     EditionHeadline,
     EditionItem,
@@ -368,7 +366,7 @@ class EditionAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not super().has_add_permission(request):
             raise PermissionDenied
-        edition = compose_weekly_edition(now=timezone.now())
+        edition = editions.compose_weekly_edition(now=timezone.now())
         self.message_user(
             request,
             f"A draft with {edition.items.count()} post(s) and "
@@ -387,8 +385,8 @@ class EditionAdmin(admin.ModelAdmin):
         problem = ""
         if edition.is_editable:
             try:
-                delivery.check_ready(edition, now=timezone.now())
-            except delivery.NotReady as err:
+                editions.check_ready(edition, now=timezone.now())
+            except editions.NotReady as err:
                 problem = str(err)
         context = self._context(
             request,
@@ -448,7 +446,7 @@ class EditionAdmin(admin.ModelAdmin):
         if request.method == "POST" and edition.is_editable:
             try:
                 if request.POST.get("action") == "now":
-                    count = delivery.start_sending(edition=edition, now=now)
+                    count = tasks.send_now(edition=edition, now=now)
                     self.message_user(
                         request,
                         f"Sending to {count} subscriber(s). Progress shows below.",
@@ -456,35 +454,33 @@ class EditionAdmin(admin.ModelAdmin):
                     )
                     return redirect("admin:newsletter_edition_change", edition.pk)
                 if request.POST.get("action") == "unschedule":
-                    delivery.unschedule(edition=edition, now=now)
+                    editions.unschedule(edition=edition, now=now)
                     self.message_user(request, "Back to draft.", messages.SUCCESS)
                     return redirect("admin:newsletter_edition_change", edition.pk)
                 if form.is_valid():
-                    delivery.schedule(
-                        edition=edition, send_at=form.cleaned_data["send_at"], now=now
-                    )
+                    tasks.send_later(edition=edition, send_at=form.cleaned_data["send_at"], now=now)
                     self.message_user(
                         request,
                         f"Scheduled for {timezone.localtime(edition.send_at):%d %B %Y, %H:%M}.",
                         messages.SUCCESS,
                     )
                     return redirect("admin:newsletter_edition_change", edition.pk)
-            except delivery.NotReady as err:
+            except editions.NotReady as err:
                 self.message_user(request, str(err), messages.ERROR)
         elif request.method == "POST":
             self.message_user(request, "This edition is already on its way.", messages.WARNING)
             return redirect("admin:newsletter_edition_change", edition.pk)
         problem = ""
         try:
-            delivery.check_ready(edition, now=now)
-        except delivery.NotReady as err:
+            editions.check_ready(edition, now=now)
+        except editions.NotReady as err:
             problem = str(err)
         context = self._context(
             request,
             edition,
             f"Send “{edition.subject}”",
             form=form,
-            recipients=delivery.recipients_for(edition).count(),
+            recipients=Subscriber.objects.receiving(edition).count(),
             problem=problem,
         )
         return TemplateResponse(request, "admin/newsletter/edition/send.html", context)
@@ -495,10 +491,9 @@ class EditionAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         edition = self._edition(request, pk)
         if edition.status == Edition.Status.SENDING:
-            Delivery.objects.filter(
-                edition=edition, status=Delivery.Status.PENDING, available_at__gt=timezone.now()
-            ).update(available_at=timezone.now())
-            delivery.start_sending(edition=edition, now=timezone.now())
+            now = timezone.now()
+            delivery.retry_now(edition=edition, now=now)
+            tasks.send_now(edition=edition, now=now)
             self.message_user(request, "The worker was asked to resume now.", messages.SUCCESS)
         return redirect("admin:newsletter_edition_change", edition.pk)
 

@@ -1,11 +1,9 @@
 """The delivery engine: every recipient gets an edition once, whatever crashes on the way.
 
-How a send works, and why it cannot skip anyone or send twice (criteria N11):
+How a send works, and why it cannot skip anyone or send twice:
 
-1. **Freeze.** `freeze_recipients` inserts one `Delivery` row per active subscriber (per
-   `every_post` subscriber for a post email) with `bulk_create(ignore_conflicts=True)` under
-   the unique (edition, subscriber) constraint, renders the body once, and moves the edition
-   to `sending`, all in one transaction on the locked edition row. Freezing twice adds nobody.
+1. **Freeze** (newsletter/editions.py). One `Delivery` row per recipient, unique per
+   (edition, subscriber), and the body rendered once; the edition moves to `sending`.
 2. **Claim.** A worker claims a batch: pending rows whose time has come become `sending` with a
    lease (`lease_token`, `lease_expires_at`). On PostgreSQL the candidates are read with
    `SELECT … FOR UPDATE SKIP LOCKED`, so parallel workers take disjoint batches without
@@ -44,154 +42,21 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import mailers
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Min
 from django.utils import timezone
 
-from blog.models import Post
 from core import smtp
 from core.pagecache import refresh_public_pages
 from newsletter import rendering
-from newsletter.models import Delivery, Edition, EditionItem, Subscriber
+from newsletter.models import Delivery, Edition, Subscriber
 
 logger = logging.getLogger(__name__)
 
 MAX_DUPLICATES_PER_CRASH = 1
-FREEZE_CHUNK = 1000
 # A worker stops sending this long before its lease runs out, so that a message it starts
 # always finishes (or times out) while the rows are still its own.
 LEASE_SAFETY_SECONDS = 5
-
-
-class NotReady(Exception):
-    """The edition cannot go out as it is; the message says what to fix."""
-
-
-def recipients_for(edition: Edition):
-    """Who receives this kind of edition: every active subscriber, or those who chose every post."""
-    active = Subscriber.objects.active()
-    if edition.kind == Edition.Kind.POST:
-        return active.filter(cadence=Subscriber.Cadence.EVERY_POST)
-    return active
-
-
-def check_ready(edition: Edition, *, now: datetime.datetime) -> None:
-    """Refuse an empty edition, or one that would link to a post readers cannot see yet."""
-    if not edition.items.exists() and not edition.headline_links.exists():
-        raise NotReady("The edition has no posts and no headlines.")
-    unpublished = edition.items.exclude(post__in=Post.objects.published(now=now))
-    titles = list(unpublished.values_list("post__title", flat=True))
-    if titles:
-        raise NotReady(
-            "These posts are not published yet, so their links would not work: "
-            + "; ".join(f"“{title}”" for title in titles)
-        )
-
-
-@transaction.atomic
-def freeze_recipients(*, edition: Edition, now: datetime.datetime) -> int:
-    """Fix the recipient list and the body, and start sending; 0 if it was already done.
-
-    Returns the number of recipients. Safe to call any number of times, from any number of
-    processes: the edition row is locked, the status is checked, and the unique constraint
-    keeps one delivery per subscriber even if two freezes raced.
-    """
-    locked = Edition.objects.select_for_update().get(pk=edition.pk)
-    if locked.status not in (Edition.Status.DRAFT, Edition.Status.SCHEDULED):
-        edition.refresh_from_db()
-        return 0
-    check_ready(locked, now=now)
-    content = rendering.render_content(locked)
-    subscribers = recipients_for(locked).order_by("pk")
-    last_pk = 0
-    while ids := list(
-        subscribers.filter(pk__gt=last_pk).values_list("pk", flat=True)[:FREEZE_CHUNK]
-    ):
-        Delivery.objects.bulk_create(
-            [Delivery(edition=locked, subscriber_id=pk, available_at=now) for pk in ids],
-            ignore_conflicts=True,
-        )
-        last_pk = ids[-1]
-    recipients = Delivery.objects.filter(edition=locked).count()
-    Edition.objects.filter(pk=locked.pk).update(
-        status=Edition.Status.SENDING,
-        frozen_at=now,
-        content_html=content.html,
-        content_text=content.text,
-        recipients_count=recipients,
-        updated_at=now,
-    )
-    transaction.on_commit(refresh_public_pages)
-    edition.refresh_from_db()
-    return recipients
-
-
-def _enqueue_delivery(edition_id: int) -> None:
-    from newsletter.tasks import deliver_edition
-
-    deliver_edition.enqueue(edition_id)
-
-
-def start_sending(*, edition: Edition, now: datetime.datetime) -> int:
-    """ "Send now": freeze the recipients and hand the sending to the worker after commit.
-
-    Pressed twice, the second call freezes nobody and only wakes the worker again.
-    """
-    with transaction.atomic():
-        recipients = freeze_recipients(edition=edition, now=now)
-        if edition.status == Edition.Status.SENDING:
-            transaction.on_commit(lambda: _enqueue_delivery(edition.pk), robust=True)
-    return recipients
-
-
-@transaction.atomic
-def schedule(*, edition: Edition, send_at: datetime.datetime, now: datetime.datetime) -> None:
-    """Send at `send_at`: the worker's task waits until then (and `send_due_editions` checks)."""
-    from newsletter.tasks import enqueue_at
-
-    locked = Edition.objects.select_for_update().get(pk=edition.pk)
-    if not locked.is_editable:
-        raise NotReady("This edition is already being sent or was sent.")
-    if send_at <= now:
-        raise NotReady("Choose a time in the future, or send it now.")
-    if not locked.items.exists() and not locked.headline_links.exists():
-        raise NotReady("The edition has no posts and no headlines.")
-    Edition.objects.filter(pk=locked.pk).update(
-        status=Edition.Status.SCHEDULED, send_at=send_at, last_error="", updated_at=now
-    )
-    transaction.on_commit(lambda: enqueue_at(edition.pk, send_at), robust=True)
-    edition.refresh_from_db()
-
-
-@transaction.atomic
-def unschedule(*, edition: Edition, now: datetime.datetime) -> bool:
-    """Back to draft, unless the worker already started."""
-    updated = Edition.objects.filter(pk=edition.pk, status=Edition.Status.SCHEDULED).update(
-        status=Edition.Status.DRAFT, send_at=None, updated_at=now
-    )
-    edition.refresh_from_db()
-    return bool(updated)
-
-
-def start_if_due(*, edition: Edition, now: datetime.datetime) -> bool:
-    """Freeze a scheduled edition whose time has come; a failure returns it to draft."""
-    if edition.status != Edition.Status.SCHEDULED or edition.send_at > now:
-        return edition.status == Edition.Status.SENDING
-    try:
-        freeze_recipients(edition=edition, now=now)
-    except NotReady as err:
-        Edition.objects.filter(pk=edition.pk, status=Edition.Status.SCHEDULED).update(
-            status=Edition.Status.DRAFT,
-            last_error=f"Not sent at the scheduled time: {err}"[:500],
-            last_error_at=now,
-        )
-        logger.warning("Scheduled edition %s not sent: %s", edition.pk, err)
-        edition.refresh_from_db()
-        return False
-    return True
-
-
-# Sending
 
 
 def retry_delay(failures: int) -> datetime.timedelta:
@@ -204,18 +69,24 @@ def retry_delay(failures: int) -> datetime.timedelta:
 
 
 class Pacer:
-    """At most `rate` messages per second from this worker (0: as fast as the server takes)."""
+    """This worker's clock: at most `rate` messages per second (0: as fast as the server takes).
 
-    def __init__(self, rate: float):
+    `clock` and `sleep` are the wall clock's unless a test passes a fake one, so the rate limit
+    and the lease deadline (`seconds_left`) can be checked without waiting.
+    """
+
+    def __init__(self, rate: float, *, clock=time.monotonic, sleep=time.sleep):
         self.interval = 1 / rate if rate > 0 else 0.0
-        self.next_slot = time.monotonic()
+        self.clock = clock
+        self.sleep = sleep
+        self.next_slot = clock()
 
     def wait(self) -> None:
         if not self.interval:
             return
-        now = time.monotonic()
+        now = self.clock()
         if self.next_slot > now:
-            time.sleep(self.next_slot - now)
+            self.sleep(self.next_slot - now)
         self.next_slot = max(self.next_slot, now) + self.interval
 
 
@@ -231,6 +102,10 @@ class BatchResult:
     skipped: int = 0
     retried: int = 0
     error: str = ""
+
+    def count(self, outcome: str) -> None:
+        """One more delivery "sent", "skipped", "failed" or "retried"."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
 
 
 def release_expired_leases(*, edition: Edition, now: datetime.datetime) -> int:
@@ -301,50 +176,18 @@ def send_batch(
     if not claimed:
         return result
     pacer = pacer or Pacer(settings.NEWSLETTER_SEND_RATE)
-    stop_at = time.monotonic() + settings.NEWSLETTER_LEASE_SECONDS - LEASE_SAFETY_SECONDS
+    stop_at = pacer.clock() + settings.NEWSLETTER_LEASE_SECONDS - LEASE_SAFETY_SECONDS
     content = rendering.stored_content(edition)
     in_flight = None
     try:
         with mailers["bulk"] as mail_server:
             for pk, subscriber_id in claimed:
-                if time.monotonic() > stop_at:
+                if pacer.clock() > stop_at:
                     break
                 in_flight = pk
-                # Read now, not at freeze time: whoever left since gets nothing more.
-                subscriber = (
-                    recipients_for(edition)
-                    .only("email", "key", "status", "cadence")
-                    .filter(pk=subscriber_id)
-                    .first()
+                result.count(
+                    _send_one(mail_server, edition, pk, subscriber_id, token, content, pacer)
                 )
-                if subscriber is None:
-                    _mark(pk, token, status=Delivery.Status.SKIPPED)
-                    result.skipped += 1
-                    in_flight = None
-                    continue
-                message = rendering.edition_message(
-                    edition=edition, subscriber=subscriber, content=content
-                )
-                pacer.wait()
-                try:
-                    mail_server.send_messages([message])
-                except (*smtp.SEND_ERRORS, ValueError) as error:
-                    kind = smtp.classify(error)
-                    if kind is smtp.Refusal.SERVER:
-                        raise ServerTrouble(smtp.describe(error)) from error
-                    _record_refusal(pk, token, subscriber_id, kind=kind, error=error, result=result)
-                else:
-                    sent_at = timezone.now()
-                    _mark(
-                        pk,
-                        token,
-                        status=Delivery.Status.SENT,
-                        sent_at=sent_at,
-                        last_attempt_at=sent_at,
-                        attempts=F("attempts") + 1,
-                        last_error="",
-                    )
-                    result.sent += 1
                 in_flight = None
     except (ServerTrouble, *smtp.SEND_ERRORS) as error:
         result.error = str(error) if isinstance(error, ServerTrouble) else smtp.describe(error)
@@ -360,7 +203,45 @@ def send_batch(
     return result
 
 
-def _record_refusal(pk, token, subscriber_id, *, kind, error, result) -> None:
+def _send_one(mail_server, edition, pk, subscriber_id, token, content, pacer) -> str:
+    """Send one claimed delivery; its outcome: "sent", "skipped", "failed" or "retried".
+
+    Raises ServerTrouble when the server, not this recipient, is the problem.
+    """
+    # Read now, not at freeze time: whoever left since gets nothing more.
+    subscriber = (
+        Subscriber.objects.receiving(edition)
+        .only("email", "key", "status", "cadence")
+        .filter(pk=subscriber_id)
+        .first()
+    )
+    if subscriber is None:
+        _mark(pk, token, status=Delivery.Status.SKIPPED)
+        return "skipped"
+    message = rendering.edition_message(edition=edition, subscriber=subscriber, content=content)
+    pacer.wait()
+    try:
+        mail_server.send_messages([message])
+    except (*smtp.SEND_ERRORS, ValueError) as error:
+        kind = smtp.classify(error)
+        if kind is smtp.Refusal.SERVER:
+            raise ServerTrouble(smtp.describe(error)) from error
+        return _record_refusal(pk, token, subscriber_id, kind=kind, error=error)
+    sent_at = timezone.now()
+    _mark(
+        pk,
+        token,
+        status=Delivery.Status.SENT,
+        sent_at=sent_at,
+        last_attempt_at=sent_at,
+        attempts=F("attempts") + 1,
+        last_error="",
+    )
+    return "sent"
+
+
+def _record_refusal(pk, token, subscriber_id, *, kind, error) -> str:
+    """A refusal for this recipient: "failed" for good (5xx, or too many tries), or "retried"."""
     when = timezone.now()
     delivery = Delivery.objects.only("attempts").get(pk=pk)
     attempts = delivery.attempts + 1
@@ -377,20 +258,19 @@ def _record_refusal(pk, token, subscriber_id, *, kind, error, result) -> None:
             hard_bounce=hard_bounce,
             last_error=smtp.describe(error),
         )
-        result.failed += 1
         if hard_bounce:
             _after_hard_bounce(subscriber_id, now=when)
-    else:
-        _mark(
-            pk,
-            token,
-            status=Delivery.Status.PENDING,
-            attempts=attempts,
-            last_attempt_at=when,
-            available_at=when + retry_delay(attempts),
-            last_error=smtp.describe(error),
-        )
-        result.retried += 1
+        return "failed"
+    _mark(
+        pk,
+        token,
+        status=Delivery.Status.PENDING,
+        attempts=attempts,
+        last_attempt_at=when,
+        available_at=when + retry_delay(attempts),
+        last_error=smtp.describe(error),
+    )
+    return "retried"
 
 
 def _server_trouble(edition: Edition, token: str, *, in_flight: int | None, error: str) -> None:
@@ -502,6 +382,13 @@ def finish_if_done(*, edition: Edition, now: datetime.datetime) -> bool:
     return True
 
 
+def retry_now(*, edition: Edition, now: datetime.datetime) -> int:
+    """Rows waiting out a backoff become due at once (the author's "resume" after an outage)."""
+    return Delivery.objects.filter(
+        edition=edition, status=Delivery.Status.PENDING, available_at__gt=now
+    ).update(available_at=now)
+
+
 def next_wake_up(edition: Edition) -> datetime.datetime | None:
     """When there may be work again: the next retry, or the next lease to run out."""
     rows = Delivery.objects.filter(edition=edition)
@@ -517,6 +404,7 @@ def deliver(
     wait: bool = False,
     seconds: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    pacer: Pacer | None = None,
 ) -> int:
     """Send batch after batch until the edition is done; returns the messages sent.
 
@@ -524,8 +412,8 @@ def deliver(
     leases until the edition is complete; otherwise (the task) it returns when nothing is due,
     or after `seconds`, and the caller re-enqueues itself for later.
     """
-    pacer = Pacer(settings.NEWSLETTER_SEND_RATE)
-    deadline = time.monotonic() + seconds if seconds else None
+    pacer = pacer or Pacer(settings.NEWSLETTER_SEND_RATE)
+    deadline = pacer.clock() + seconds if seconds else None
     sent = 0
     while True:
         edition.refresh_from_db(fields=["status", "content_html", "content_text", "frozen_at"])
@@ -539,7 +427,7 @@ def deliver(
             if on_progress:
                 on_progress(progress(edition))
             break
-        if deadline and time.monotonic() > deadline:
+        if deadline and pacer.clock() > deadline:
             break
         if result.claimed and not result.error:
             continue
@@ -547,7 +435,7 @@ def deliver(
             break
         wake_up = next_wake_up(edition)
         pause = (wake_up - timezone.now()).total_seconds() if wake_up else 1.0
-        time.sleep(min(max(pause, 0.05), 1.0))
+        pacer.sleep(min(max(pause, 0.05), 1.0))
     return sent
 
 
@@ -561,53 +449,5 @@ def send_test(*, edition: Edition, to: str, name: str = "") -> None:
     message = rendering.edition_message(
         edition=edition, subscriber=stand_in, content=rendering.stored_content(edition), test=True
     )
-    with mailers["bulk"] as smtp:
-        smtp.send_messages([message])
-
-
-# Every-post emails
-
-
-def due_posts(*, now: datetime.datetime):
-    """Posts that went live recently and were never announced (the safety net's worklist)."""
-    window = datetime.timedelta(hours=settings.NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS)
-    announced = Edition.objects.filter(kind=Edition.Kind.POST).values("post_id")
-    return (
-        Post.objects.published(now=now)
-        .filter(publish_at__gte=now - window)
-        .exclude(pk__in=announced)
-    )
-
-
-def announce_post(*, post_id: int, now: datetime.datetime) -> Edition | None:
-    """The every-post email for a post whose time has come, created at most once.
-
-    Nothing for a draft, a post still scheduled, a post unpublished before its time, or one
-    published long ago (an edit of an old post is not news); nothing a second time, ever: the
-    database refuses a second "post" edition for the same post.
-    """
-    post = due_posts(now=now).filter(pk=post_id).first()
-    if post is None:
-        return None
-    try:
-        with transaction.atomic():
-            edition = Edition.objects.create(
-                kind=Edition.Kind.POST,
-                post=post,
-                subject=post.title,
-                preheader=post.description[:150],
-            )
-            EditionItem.objects.create(edition=edition, post=post, position=1)
-            freeze_recipients(edition=edition, now=now)
-    except IntegrityError:  # announced by another worker a moment ago
-        return None
-    return edition
-
-
-def send_due(*, now: datetime.datetime) -> list[Edition]:
-    """Start what is due: scheduled editions and new posts' emails; return all sending ones."""
-    for edition in Edition.objects.due(now=now):
-        start_if_due(edition=edition, now=now)
-    for post_id in due_posts(now=now).values_list("pk", flat=True):
-        announce_post(post_id=post_id, now=now)
-    return list(Edition.objects.sending().order_by("pk"))
+    with mailers["bulk"] as mail_server:
+        mail_server.send_messages([message])

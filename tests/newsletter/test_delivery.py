@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import delivery
+from newsletter import delivery, editions, tasks
 from newsletter.models import Delivery, Edition, Subscriber
 from tests.factories import StaffFactory
 from tests.newsletter.editions_support import make_edition
@@ -19,14 +19,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def start(edition):
-    return delivery.freeze_recipients(edition=edition, now=timezone.now())
+    return editions.freeze_recipients(edition=edition, now=timezone.now())
 
 
 def test_sending_twice_and_running_the_command_twice_sends_once(counting_sink):
     readers = [SubscriberFactory() for _ in range(12)]
     edition = make_edition()
-    assert delivery.start_sending(edition=edition, now=timezone.now()) == 12
-    assert delivery.start_sending(edition=edition, now=timezone.now()) == 0
+    assert tasks.send_now(edition=edition, now=timezone.now()) == 12
+    assert tasks.send_now(edition=edition, now=timezone.now()) == 0
     call_command("send_edition", edition.pk)
     call_command("send_edition", edition.pk)
     assert counting_sink.counts == {reader.email: 1 for reader in readers}
@@ -194,7 +194,7 @@ def test_an_edition_linking_to_a_draft_cannot_be_sent(counting_sink):
     SubscriberFactory()
     edition = make_edition()
     Post.objects.filter(pk=edition.items.first().post_id).update(status=Post.Status.DRAFT)
-    with pytest.raises(delivery.NotReady, match="not published"):
+    with pytest.raises(editions.NotReady, match="not published"):
         start(edition)
     edition.refresh_from_db()
     assert edition.status == Edition.Status.DRAFT and not Delivery.objects.exists()
@@ -204,7 +204,7 @@ def test_a_scheduled_edition_goes_out_at_its_time(counting_sink):
     reader = SubscriberFactory()
     edition = make_edition()
     send_at = timezone.now() + datetime.timedelta(hours=1)
-    delivery.schedule(edition=edition, send_at=send_at, now=timezone.now())
+    tasks.send_later(edition=edition, send_at=send_at, now=timezone.now())
     call_command("send_due_editions")
     assert counting_sink.total == 0
     edition.refresh_from_db()

@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import delivery
+from newsletter import delivery, editions
 from newsletter.models import Delivery, Edition, Headline, HeadlineFeed, LinkClick
 from tests.factories import PostFactory, StaffFactory, UserFactory
 from tests.newsletter.editions_support import make_edition
@@ -176,7 +176,7 @@ def test_the_edition_page_shows_progress_errors_and_clicks(client, author):
     for _ in range(4):
         SubscriberFactory()
     edition = make_edition()
-    delivery.freeze_recipients(edition=edition, now=timezone.now())
+    editions.freeze_recipients(edition=edition, now=timezone.now())
     delivery.claim_batch(edition=edition, now=timezone.now(), size=1)
     Delivery.objects.filter(status=Delivery.Status.PENDING).update(
         status="sent", sent_at=timezone.now()

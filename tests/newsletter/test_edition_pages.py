@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
-from newsletter import delivery
+from newsletter import delivery, editions
 from newsletter.models import Edition, LinkClick
 from newsletter.rendering import click_token
 from tests.factories import PostFactory
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def sent_edition(**fields):
     edition = make_edition(**fields)
-    delivery.freeze_recipients(edition=edition, now=timezone.now())
+    editions.freeze_recipients(edition=edition, now=timezone.now())
     delivery.deliver(edition=edition)
     edition.refresh_from_db()
     assert edition.status == Edition.Status.SENT
@@ -67,7 +67,7 @@ def test_a_post_unpublished_after_the_send_disappears_from_the_web_version(clien
 def test_drafts_scheduled_and_post_emails_have_no_web_version(client):
     draft = make_edition()
     scheduled = make_edition(status=Edition.Status.SCHEDULED, send_at=timezone.now())
-    post_email = delivery.announce_post(
+    post_email = editions.announce_post(
         post_id=PostFactory(publish_at=timezone.now() - timedelta(minutes=1)).pk,
         now=timezone.now(),
     )
@@ -81,19 +81,16 @@ def test_the_web_version_exists_from_the_first_email_on(client):
     """The first recipients may open "read on the web" while the last are still waiting."""
     SubscriberFactory()
     edition = make_edition()
-    delivery.freeze_recipients(edition=edition, now=timezone.now())
+    editions.freeze_recipients(edition=edition, now=timezone.now())
     assert client.get(edition.get_absolute_url()).status_code == 200
 
 
 def test_is_archived_agrees_with_the_archived_queryset():
     SubscriberFactory()
-    editions = [
-        make_edition(subject="draft"),
-        make_edition(subject="scheduled", status="scheduled", send_at=timezone.now()),
-    ]
-    sending = make_edition(subject="sending")
-    delivery.freeze_recipients(edition=sending, now=timezone.now())
-    editions += [sending, sent_edition(subject="sent")]
+    make_edition(subject="draft")
+    make_edition(subject="scheduled", status="scheduled", send_at=timezone.now())
+    editions.freeze_recipients(edition=make_edition(subject="sending"), now=timezone.now())
+    sent_edition(subject="sent")
     archived = set(Edition.objects.archived())
     for edition in Edition.objects.all():
         assert edition.is_archived == (edition in archived)
@@ -120,7 +117,7 @@ def test_sending_an_edition_refreshes_the_cached_archive(client):
         from django.db import transaction
 
         patch.setattr(transaction, "on_commit", lambda callback, **kwargs: callback())
-        delivery.freeze_recipients(edition=edition, now=timezone.now())
+        editions.freeze_recipients(edition=edition, now=timezone.now())
         delivery.deliver(edition=edition)
     assert "Fresh off the press" in client.get(archive).content.decode()
 

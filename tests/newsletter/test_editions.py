@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from newsletter import delivery
+from newsletter import delivery, editions, tasks
 from newsletter.models import Delivery, Edition, Subscriber
 from tests.newsletter.editions_support import make_edition
 from tests.newsletter.factories import SubscriberFactory
@@ -25,7 +25,7 @@ def https_site(settings):
 
 
 def send(edition):
-    delivery.start_sending(edition=edition, now=timezone.now())
+    tasks.send_now(edition=edition, now=timezone.now())
     edition.refresh_from_db()
     return edition
 
@@ -127,7 +127,7 @@ def test_links_go_straight_to_their_target_when_click_counting_is_off(settings):
 def test_the_body_is_frozen_with_the_recipients():
     SubscriberFactory()
     edition = make_edition()
-    delivery.freeze_recipients(edition=edition, now=timezone.now())
+    editions.freeze_recipients(edition=edition, now=timezone.now())
     post = edition.items.first().post
     old_title = post.title
     post.title = "A new title after the send started"

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from blog.models import Post
-from newsletter import delivery
+from newsletter import editions
 from newsletter.models import Edition, Subscriber
 from tests.factories import PostFactory
 from tests.newsletter.factories import SubscriberFactory
@@ -75,7 +75,7 @@ def test_a_post_unpublished_before_its_time_is_never_announced(readers):
     Post.objects.filter(pk=post.pk).update(
         publish_at=timezone.now() - datetime.timedelta(seconds=1)
     )
-    delivery.announce_post(post_id=post.pk, now=timezone.now())
+    editions.announce_post(post_id=post.pk, now=timezone.now())
     call_command("send_due_editions")
     assert mail.outbox == []
 
