@@ -29,7 +29,11 @@ from newsletter.rendering import read_click_token
 
 
 def check_inbox_message() -> str:
-    """The one answer to every accepted signup, whatever the address's state (N8)."""
+    """The one answer to every accepted signup, whatever the address's state.
+
+    New, pending, active or gone: the page reads the same, so the form cannot be used to find
+    out whether an address is on the list.
+    """
     return (
         "Thank you! Check your inbox: we have sent a link to confirm your subscription, "
         "unless that address is already subscribed. The link works for "

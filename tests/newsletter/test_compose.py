@@ -1,4 +1,4 @@
-"""Acceptance 5: the composer pre-selects this week's published posts, ranked."""
+"""The composer pre-selects this week's published posts, ranked."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Acceptance 1 and 4: real SMTP delivery, the confirmation link, SMTP outages."""
+"""Real SMTP delivery, the confirmation link, SMTP outages."""
 
 import datetime
 import re

@@ -233,7 +233,7 @@ def test_the_command_prints_a_progress_bar(counting_sink, capsys):
 def test_smtp_down_for_part_of_the_send_loses_and_duplicates_nothing(
     counting_sink, settings, client
 ):
-    """Acceptance 3: the sink stops mid-send and comes back; the command waits it out."""
+    """The sink stops mid-send and comes back; the command waits it out."""
     settings.NEWSLETTER_RETRY_BASE_SECONDS = 1
     settings.NEWSLETTER_BATCH_SIZE = 10
     settings.NEWSLETTER_SEND_RATE = 100

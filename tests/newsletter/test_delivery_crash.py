@@ -1,4 +1,4 @@
-"""Acceptance 2 (a): SIGKILL the worker mid-send, twice, restart it: everyone gets one copy.
+"""SIGKILL the worker mid-send, twice, restart it: everyone gets one copy.
 
 The worker is the real `manage.py send_edition` in its own process, on a site of its own
 (tests/newsletter/worker_site.py explains why the test database cannot be shared), sending

@@ -1,4 +1,4 @@
-"""Acceptance 2 (c): two workers claiming at the same time never send a delivery twice."""
+"""Two workers claiming at the same time never send a delivery twice."""
 
 import threading
 

@@ -1,4 +1,4 @@
-"""Acceptance 1: an edition sent through a real SMTP server, read as a mail client would."""
+"""An edition sent through a real SMTP server, read as a mail client would."""
 
 import re
 from urllib.parse import urlsplit

@@ -1,4 +1,4 @@
-"""Acceptance 7 (cacheable pages carrying the form) and the pages' query budgets."""
+"""Cacheable pages carrying the form, and the pages' query budgets."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,4 @@
-"""Acceptance 2: RFC 8058 one-click unsubscribe, the GET page, tampered tokens, key rotation."""
+"""RFC 8058 one-click unsubscribe, the GET page, tampered tokens, key rotation."""
 
 import pytest
 from django.test import Client
