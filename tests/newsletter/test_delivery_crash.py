@@ -50,6 +50,7 @@ def wait_for(condition, *, timeout: float, what: str):
         time.sleep(0.002)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_send_and_restarted_sends_every_copy_once(sink, tmp_path):
     env = site_env(
         tmp_path,

@@ -1,6 +1,5 @@
 """The author's side: compose, preview, test, send or schedule, and watch the progress."""
 
-import datetime
 import json
 
 import pytest
@@ -122,9 +121,9 @@ def test_send_needs_a_confirmation_and_pressing_it_twice_sends_once(client, auth
     assert edition.status == Edition.Status.SENT
 
 
-def test_schedule_and_cancel_the_schedule(client, author):
+def test_schedule_and_cancel_the_schedule(client, author, tomorrow):
     edition = make_edition()
-    when = timezone.localtime() + datetime.timedelta(days=1)
+    when = timezone.localtime(tomorrow)
     response = client.post(
         admin_url("schedule", edition.pk),
         {"send_at": when.strftime("%Y-%m-%dT%H:%M")},
@@ -138,9 +137,9 @@ def test_schedule_and_cancel_the_schedule(client, author):
     assert edition.status == Edition.Status.DRAFT and edition.send_at is None
 
 
-def test_scheduling_in_the_past_is_refused_with_a_message(client, author):
+def test_scheduling_in_the_past_is_refused_with_a_message(client, author, yesterday):
     edition = make_edition()
-    when = timezone.localtime() - datetime.timedelta(hours=1)
+    when = timezone.localtime(yesterday)
     response = client.post(
         admin_url("schedule", edition.pk),
         {"send_at": when.strftime("%Y-%m-%dT%H:%M")},

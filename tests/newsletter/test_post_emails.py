@@ -31,8 +31,8 @@ def recipients():
     return sorted(message.to[0] for message in mail.outbox)
 
 
-def test_publishing_a_post_emails_every_post_subscribers_once(readers):
-    post = PostFactory(publish_at=timezone.now() - datetime.timedelta(minutes=1))
+def test_publishing_a_post_emails_every_post_subscribers_once(readers, now):
+    post = PostFactory(publish_at=now)
     assert recipients() == [readers["every"].email]
     message = mail.outbox[0].message()
     assert message["Subject"] == post.title
@@ -59,7 +59,7 @@ def test_a_draft_is_never_announced(readers):
 
 
 def test_a_scheduled_post_is_announced_when_its_time_comes_not_before(readers):
-    post = PostFactory(publish_at=timezone.now() + datetime.timedelta(hours=2))
+    post = PostFactory(scheduled=True)
     call_command("send_due_editions")
     assert mail.outbox == []
     Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
@@ -68,20 +68,18 @@ def test_a_scheduled_post_is_announced_when_its_time_comes_not_before(readers):
     assert recipients() == [readers["every"].email]
 
 
-def test_a_post_unpublished_before_its_time_is_never_announced(readers):
-    post = PostFactory(publish_at=timezone.now() + datetime.timedelta(seconds=1))
+def test_a_post_unpublished_before_its_time_is_never_announced(readers, now):
+    post = PostFactory(scheduled=True)
     post.status = Post.Status.DRAFT
     post.save()
-    Post.objects.filter(pk=post.pk).update(
-        publish_at=timezone.now() - datetime.timedelta(seconds=1)
-    )
+    Post.objects.filter(pk=post.pk).update(publish_at=now)  # its time has come, as a draft
     editions.announce_post(post_id=post.pk, now=timezone.now())
     call_command("send_due_editions")
     assert mail.outbox == []
 
 
-def test_editing_a_post_published_long_ago_announces_nothing(readers):
-    old = PostFactory(publish_at=timezone.now() - datetime.timedelta(days=30))
+def test_editing_a_post_published_long_ago_announces_nothing(readers, now):
+    old = PostFactory(publish_at=now - datetime.timedelta(days=30))
     mail.outbox.clear()
     old.title = "Updated with a correction"
     old.save()
