@@ -4,26 +4,22 @@ How a send works, and why it cannot skip anyone or send twice:
 
 1. **Freeze** (newsletter/editions.py). One `Delivery` row per recipient, unique per
    (edition, subscriber), and the body rendered once; the edition moves to `sending`.
-2. **Claim.** A worker claims a batch: pending rows whose time has come become `sending` with a
-   lease (`lease_token`, `lease_expires_at`). On PostgreSQL the candidates are read with
-   `SELECT … FOR UPDATE SKIP LOCKED`, so parallel workers take disjoint batches without
-   waiting. SQLite has no row locks: there every write transaction starts with
-   `BEGIN IMMEDIATE` (config/env.py), which serialises claims between processes; on both,
-   the claiming UPDATE only takes rows still `pending`, and the worker then sends exactly the
-   rows that carry its own lease token.
+2. **Claim.** Pending rows whose time has come become `sending` with a lease (`lease_token`,
+   `lease_expires_at`). PostgreSQL reads them `FOR UPDATE SKIP LOCKED`, so parallel workers
+   take disjoint batches without waiting; SQLite has no row locks, but every write transaction
+   starts with `BEGIN IMMEDIATE` (config/env.py), which serialises claims. On both, the
+   claiming UPDATE only takes rows still `pending`, and a worker sends exactly the rows that
+   carry its own lease token.
 3. **Send.** One SMTP connection per batch (`mailers["bulk"]`). Each delivery is marked `sent`
    in its own committed UPDATE right after the server accepted the message (250 after DATA).
    The recipient's status is read just before sending, so someone who unsubscribed a moment
    ago is `skipped`.
 4. **Recover.** A worker killed mid-batch leaves rows `sending`; once their lease expires any
-   worker puts them back to `pending`. A worker never sends after its own lease has run out
-   (it stops early), so a live worker's rows are never re-sent by another one.
-
-The duplicate bound: the only message that can reach a subscriber twice is the one *in
-flight* when a worker dies — accepted by the server, but killed before its `sent` UPDATE
-committed. That is at most one message per worker process per crash (`MAX_DUPLICATES_PER_CRASH`
-below, asserted by tests/newsletter/test_delivery_crash.py). Nothing is ever skipped: a row
-leaves `pending`/`sending` only as `sent`, `failed` or `skipped`.
+   worker puts them back to `pending`. A worker stops before its own lease runs out, so a
+   live worker's rows are never re-sent by another one. Only the message *in flight* when a
+   worker dies (accepted, but not yet marked `sent`) can arrive twice: at most one per crash
+   (`MAX_DUPLICATES_PER_CRASH`, asserted by tests/newsletter/test_delivery_crash.py). Nothing
+   is skipped: a row leaves `pending`/`sending` only as `sent`, `failed` or `skipped`.
 
 Errors: an unreachable server, a dropped connection or a 4xx for the whole transaction stop
 the batch; its unsent rows go back to `pending` with an exponential backoff and the edition
@@ -38,12 +34,12 @@ import secrets
 import smtplib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.mail import mailers
 from django.db import connection, transaction
-from django.db.models import Count, F, Min
+from django.db.models import F
 from django.utils import timezone
 
 from core import smtp
@@ -72,7 +68,7 @@ class Pacer:
     """This worker's clock: at most `rate` messages per second (0: as fast as the server takes).
 
     `clock` and `sleep` are the wall clock's unless a test passes a fake one, so the rate limit
-    and the lease deadline (`seconds_left`) can be checked without waiting.
+    and the lease deadline (`send_batch`) can be checked without waiting.
     """
 
     def __init__(self, rate: float, *, clock=time.monotonic, sleep=time.sleep):
@@ -108,11 +104,11 @@ class BatchResult:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
-def release_expired_leases(*, edition: Edition, now: datetime.datetime) -> int:
-    """Rows left `sending` by a worker that died go back to `pending` (at-least-once)."""
-    return Delivery.objects.filter(
-        edition=edition, status=Delivery.Status.SENDING, lease_expires_at__lt=now
-    ).update(status=Delivery.Status.PENDING, lease_token="", lease_expires_at=None)
+def _release(rows, **fields) -> int:
+    """Rows a worker holds, or held, go back to `pending` for any worker to claim."""
+    return rows.update(
+        status=Delivery.Status.PENDING, lease_token="", lease_expires_at=None, **fields
+    )
 
 
 def claim_batch(
@@ -122,10 +118,9 @@ def claim_batch(
     token = secrets.token_hex(16)
     lease_until = now + datetime.timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
     with transaction.atomic():
-        release_expired_leases(edition=edition, now=now)
-        candidates = Delivery.objects.filter(
-            edition=edition, status=Delivery.Status.PENDING, available_at__lte=now
-        ).order_by("pk")
+        # Rows left `sending` by a worker that died go back first (at-least-once).
+        _release(Delivery.objects.filter(edition=edition).lease_expired(now=now))
+        candidates = Delivery.objects.filter(edition=edition).due(now=now)
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         ids = list(candidates.values_list("pk", flat=True)[:size])
@@ -138,8 +133,8 @@ def claim_batch(
             )
     if not ids:
         return token, []
-    claimed = Delivery.objects.filter(lease_token=token, status=Delivery.Status.SENDING)
-    return token, list(claimed.order_by("pk").values_list("pk", "subscriber_id"))
+    claimed = Delivery.objects.leased_by(token).order_by("pk")
+    return token, list(claimed.values_list("pk", "subscriber_id"))
 
 
 def _mark(pk: int, token: str, **fields) -> int:
@@ -152,15 +147,7 @@ def _mark(pk: int, token: str, **fields) -> int:
 def _after_hard_bounce(subscriber_id: int, *, now: datetime.datetime) -> None:
     """NEWSLETTER_HARD_BOUNCE_LIMIT permanent refusals in a row: stop mailing the address."""
     limit = settings.NEWSLETTER_HARD_BOUNCE_LIMIT
-    recent = list(
-        Delivery.objects.filter(
-            subscriber_id=subscriber_id,
-            status__in=[Delivery.Status.SENT, Delivery.Status.FAILED],
-            last_attempt_at__isnull=False,
-        )
-        .order_by("-last_attempt_at", "-pk")
-        .values_list("hard_bounce", flat=True)[:limit]
-    )
+    recent = Delivery.objects.latest_outcomes(subscriber_id=subscriber_id, limit=limit)
     if len(recent) == limit and all(recent):
         subscriber = Subscriber.objects.get(pk=subscriber_id)
         subscriber.unsubscribe(method=Subscriber.UnsubscribeMethod.BOUNCE, now=now)
@@ -170,9 +157,8 @@ def send_batch(
     *, edition: Edition, now: datetime.datetime, pacer: Pacer | None = None
 ) -> BatchResult:
     """Claim one batch and send it over one SMTP connection; see the module docstring."""
-    result = BatchResult()
     token, claimed = claim_batch(edition=edition, now=now, size=settings.NEWSLETTER_BATCH_SIZE)
-    result.claimed = len(claimed)
+    result = BatchResult(claimed=len(claimed))
     if not claimed:
         return result
     pacer = pacer or Pacer(settings.NEWSLETTER_SEND_RATE)
@@ -194,9 +180,7 @@ def send_batch(
         _server_trouble(edition, token, in_flight=in_flight, error=result.error)
     finally:
         # Whatever stopped the batch early (lease deadline, error), unsent rows go back.
-        Delivery.objects.filter(lease_token=token, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.PENDING, lease_token="", lease_expires_at=None
-        )
+        _release(Delivery.objects.leased_by(token))
     if result.sent:
         Edition.objects.filter(pk=edition.pk).update(consecutive_errors=0)
     refresh_counts(edition=edition)
@@ -288,12 +272,7 @@ def _server_trouble(edition: Edition, token: str, *, in_flight: int | None, erro
         Delivery.objects.filter(pk=in_flight, lease_token=token).update(
             attempts=F("attempts") + 1, last_attempt_at=when, last_error=error[:500]
         )
-    Delivery.objects.filter(lease_token=token, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.PENDING,
-        lease_token="",
-        lease_expires_at=None,
-        available_at=retry_at,
-    )
+    _release(Delivery.objects.leased_by(token), available_at=retry_at)
     # The server is down for every recipient, not just this batch: the whole edition waits,
     # so the next batches do not each fail at once and push the backoff up for nothing.
     Delivery.objects.filter(
@@ -322,38 +301,24 @@ class Progress:
         return 100 if not self.total else int(100 * self.done / self.total)
 
     def as_dict(self) -> dict:
-        return {
-            "total": self.total,
-            "sent": self.sent,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "remaining": self.remaining,
-            "done": self.done,
-            "percent": self.percent,
-            "status": self.status,
-        }
+        return {**asdict(self), "done": self.done, "percent": self.percent}
 
 
 def progress(edition: Edition) -> Progress:
     """Where a send stands, counted from the deliveries (one grouped query)."""
-    counts = dict(
-        Delivery.objects.filter(edition=edition)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-    )
-    status = Edition.objects.values_list("status", flat=True).get(pk=edition.pk)
+    counts = Delivery.objects.filter(edition=edition).status_counts()
     return Progress(
         total=sum(counts.values()),
         sent=counts.get(Delivery.Status.SENT, 0),
         failed=counts.get(Delivery.Status.FAILED, 0),
         skipped=counts.get(Delivery.Status.SKIPPED, 0),
         remaining=counts.get(Delivery.Status.PENDING, 0) + counts.get(Delivery.Status.SENDING, 0),
-        status=status,
+        status=Edition.objects.values_list("status", flat=True).get(pk=edition.pk),
     )
 
 
 def refresh_counts(*, edition: Edition) -> Progress:
+    """Copy the sent and failed counts onto the edition (the admin's list shows them)."""
     state = progress(edition)
     Edition.objects.filter(pk=edition.pk).update(sent_count=state.sent, failed_count=state.failed)
     return state
@@ -391,11 +356,7 @@ def retry_now(*, edition: Edition, now: datetime.datetime) -> int:
 
 def next_wake_up(edition: Edition) -> datetime.datetime | None:
     """When there may be work again: the next retry, or the next lease to run out."""
-    rows = Delivery.objects.filter(edition=edition)
-    pending = rows.filter(status=Delivery.Status.PENDING).aggregate(at=Min("available_at"))["at"]
-    leased = rows.filter(status=Delivery.Status.SENDING).aggregate(at=Min("lease_expires_at"))["at"]
-    times = [moment for moment in (pending, leased) if moment is not None]
-    return min(times) if times else None
+    return Delivery.objects.filter(edition=edition).next_wake_up()
 
 
 def deliver(
@@ -437,17 +398,3 @@ def deliver(
         pause = (wake_up - timezone.now()).total_seconds() if wake_up else 1.0
         pacer.sleep(min(max(pause, 0.05), 1.0))
     return sent
-
-
-def send_test(*, edition: Edition, to: str, name: str = "") -> None:
-    """ "Send a test to me": the exact message, marked [Test], through the bulk mailer.
-
-    The recipient is a stand-in subscriber that is never saved, so its unsubscribe link
-    leads to a "link not valid" page instead of touching a real subscription.
-    """
-    stand_in = Subscriber(email=to, status=Subscriber.Status.ACTIVE)
-    message = rendering.edition_message(
-        edition=edition, subscriber=stand_in, content=rendering.stored_content(edition), test=True
-    )
-    with mailers["bulk"] as mail_server:
-        mail_server.send_messages([message])

@@ -1,4 +1,4 @@
-"""An edition's life before the delivery engine takes over: compose, schedule, start, announce.
+"""An edition before the delivery engine takes over: compose, test, schedule, start, announce.
 
 Composing: the author should only have to reorder, cut and write the intro, so the weekly
 draft arrives pre-ranked: featured posts first, then the posts readers discussed most (public
@@ -18,6 +18,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.core.mail import mailers
 from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
 
@@ -82,6 +83,21 @@ def compose_weekly_edition(*, now: datetime.datetime) -> Edition:
         for index, headline in enumerate(headlines, start=1)
     )
     return edition
+
+
+def send_test(*, edition: Edition, to: str) -> None:
+    """ "Send a test to me": the exact message, marked [Test], through the bulk mailer.
+
+    The recipient is a stand-in subscriber that is never saved, so its unsubscribe link
+    leads to a "link not valid" page instead of touching a real subscription. No delivery
+    row is written: a test is not part of the send.
+    """
+    stand_in = Subscriber(email=to, status=Subscriber.Status.ACTIVE)
+    message = rendering.edition_message(
+        edition=edition, subscriber=stand_in, content=rendering.stored_content(edition), test=True
+    )
+    with mailers["bulk"] as mail_server:
+        mail_server.send_messages([message])
 
 
 # Starting

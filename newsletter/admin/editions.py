@@ -246,7 +246,7 @@ class EditionAdmin(admin.ModelAdmin):
             )
         else:
             try:
-                delivery.send_test(edition=edition, to=request.user.email)
+                editions.send_test(edition=edition, to=request.user.email)
             except SEND_ERRORS as err:
                 self.message_user(
                     request, f"The mail server did not take the test: {err}", messages.ERROR

@@ -2,6 +2,7 @@
 
 from newsletter.models.editions import (
     Delivery,
+    DeliveryQuerySet,
     Edition,
     EditionHeadline,
     EditionItem,
@@ -19,6 +20,7 @@ from newsletter.models.subscribers import (
 
 __all__ = [
     "Delivery",
+    "DeliveryQuerySet",
     "Edition",
     "EditionHeadline",
     "EditionItem",

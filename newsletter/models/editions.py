@@ -188,6 +188,47 @@ class EditionHeadline(models.Model):
         return f"{self.position}. {self.headline}"
 
 
+class DeliveryQuerySet(models.QuerySet):
+    def due(self, *, now: datetime.datetime):
+        """Waiting rows whose time has come (any retry backoff is over), oldest first."""
+        return self.filter(status=Delivery.Status.PENDING, available_at__lte=now).order_by("pk")
+
+    def leased_by(self, token: str):
+        """The rows a worker claimed under this lease and has not finished."""
+        return self.filter(lease_token=token, status=Delivery.Status.SENDING)
+
+    def lease_expired(self, *, now: datetime.datetime):
+        """Rows claimed by a worker that never finished them (it died): the lease ran out."""
+        return self.filter(status=Delivery.Status.SENDING, lease_expires_at__lt=now)
+
+    def status_counts(self) -> dict[str, int]:
+        """How many rows each status holds (one grouped query; absent statuses missing)."""
+        return dict(self.order_by().values_list("status").annotate(n=models.Count("pk")))
+
+    def next_wake_up(self) -> datetime.datetime | None:
+        """When there may be work again: the next retry, or the next lease to run out."""
+        pending = self.filter(status=Delivery.Status.PENDING)
+        leased = self.filter(status=Delivery.Status.SENDING)
+        times = [
+            pending.aggregate(at=models.Min("available_at"))["at"],
+            leased.aggregate(at=models.Min("lease_expires_at"))["at"],
+        ]
+        return min((moment for moment in times if moment is not None), default=None)
+
+    def latest_outcomes(self, *, subscriber_id: int, limit: int) -> list[bool]:
+        """Whether each of a subscriber's last `limit` finished deliveries was a hard bounce."""
+        finished = self.filter(
+            subscriber_id=subscriber_id,
+            status__in=[Delivery.Status.SENT, Delivery.Status.FAILED],
+            last_attempt_at__isnull=False,
+        )
+        return list(
+            finished.order_by("-last_attempt_at", "-pk").values_list("hard_bounce", flat=True)[
+                :limit
+            ]
+        )
+
+
 class Delivery(models.Model):
     """One edition to one subscriber: the unit of sending, retrying and counting.
 
@@ -217,6 +258,8 @@ class Delivery(models.Model):
     hard_bounce = models.BooleanField(default=False)
     last_error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
