@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from core.models import OutgoingEmail
 from newsletter.models import Subscriber
@@ -154,7 +155,6 @@ def test_smtp_down_then_up_the_worker_delivers_with_no_one_doing_anything(
     client, smtp_server, settings, now
 ):
     """The retry is a deferred task (run_after = the backoff): the worker alone delivers it."""
-    from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.EMAIL_RETRY_BASE_SECONDS = 60

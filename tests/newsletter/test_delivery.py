@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from blog.models import Post
 from newsletter import delivery, editions, tasks
 from newsletter.models import Delivery, Edition, Subscriber
 from tests.factories import StaffFactory
@@ -195,8 +196,6 @@ def test_the_send_rate_is_respected(counting_sink, fake_clock):
 
 
 def test_an_edition_linking_to_a_draft_cannot_be_sent(counting_sink):
-    from blog.models import Post
-
     SubscriberFactory()
     edition = make_edition()
     Post.objects.filter(pk=edition.items.first().post_id).update(status=Post.Status.DRAFT)

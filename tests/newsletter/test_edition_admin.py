@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,8 +113,6 @@ def test_send_needs_a_confirmation_and_pressing_it_twice_sends_once(client, auth
     assert not mail.outbox
     for _ in range(2):
         with pytest.MonkeyPatch.context() as patch:
-            from django.db import transaction
-
             patch.setattr(transaction, "on_commit", lambda callback, **kwargs: callback())
             client.post(admin_url("send_now", edition.pk))
     assert sorted(message.to[0] for message in mail.outbox) == sorted(r.email for r in readers)

@@ -1,6 +1,8 @@
 """The public side of editions: archive, web version and the click counter."""
 
 import pytest
+from django.core import signing
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,8 +114,6 @@ def test_sending_an_edition_refreshes_the_cached_archive(client):
     assert "No edition has gone out yet" in client.get(archive).content.decode()
     edition = make_edition(subject="Fresh off the press")
     with pytest.MonkeyPatch.context() as patch:
-        from django.db import transaction
-
         patch.setattr(transaction, "on_commit", lambda callback, **kwargs: callback())
         editions.freeze_recipients(edition=edition, now=timezone.now())
         delivery.deliver(edition=edition)
@@ -166,8 +166,6 @@ def test_a_signed_link_to_a_non_web_scheme_is_refused(client):
 
 
 def test_a_click_link_signed_for_another_purpose_is_refused(client):
-    from django.core import signing
-
     token = signing.Signer(salt="newsletter.unsubscribe").sign_object(
         {"e": 1, "u": "https://evil.example"}
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from newsletter import delivery, editions, tasks
 from newsletter.models import Delivery, Edition, Subscriber
+from tests.factories import ImageFactory
 from tests.newsletter.editions_support import make_edition
 from tests.newsletter.factories import SubscriberFactory
 
@@ -89,8 +90,6 @@ def test_every_received_message_is_a_well_formed_newsletter(
 
 
 def test_images_in_the_html_carry_alt_text_and_dimensions(settings, tmp_path):
-    from tests.factories import ImageFactory
-
     settings.MEDIA_ROOT = tmp_path
     edition = make_edition(posts=1, headlines=0)
     ImageFactory(post=edition.items.get().post, is_cover=True)

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import IntegrityError
 from django.utils import timezone
 
 from blog.models import Post
@@ -88,8 +89,6 @@ def test_editing_a_post_published_long_ago_announces_nothing(readers, now):
 
 
 def test_the_database_refuses_a_second_announcement_of_a_post(readers):
-    from django.db import IntegrityError
-
     post = PostFactory()
     Edition.objects.create(kind=Edition.Kind.POST, post=post, subject="One")
     with pytest.raises(IntegrityError):

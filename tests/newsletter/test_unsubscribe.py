@@ -1,11 +1,12 @@
 """RFC 8058 one-click unsubscribe, the GET page, tampered tokens, key rotation."""
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import emails, tokens
+from newsletter import emails, subscriptions, tokens
 from newsletter.models import Subscriber
 from tests.newsletter.factories import SubscriberFactory
 
@@ -145,10 +146,6 @@ def test_list_headers_follow_rfc_8058_and_2919(settings):
 def test_an_unsubscribed_address_gets_no_confirmation_when_the_admin_resends(
     django_capture_on_commit_callbacks,
 ):
-    from django.core import mail
-
-    from newsletter import subscriptions
-
     SubscriberFactory(status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         queued, skipped = subscriptions.resend_confirmations(
