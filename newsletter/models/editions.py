@@ -29,6 +29,7 @@ class EditionQuerySet(models.QuerySet):
         return self.filter(status=Edition.Status.SCHEDULED, send_at__lte=now)
 
     def sending(self):
+        """Editions the worker is delivering (or will resume after an outage or a crash)."""
         return self.filter(status=Edition.Status.SENDING)
 
 

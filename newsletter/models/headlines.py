@@ -32,6 +32,7 @@ class HeadlineQuerySet(models.QuerySet):
         return self.filter(status=Headline.Status.APPROVED)
 
     def published_between(self, start: datetime.datetime, end: datetime.datetime):
+        """Stories published from `start` to `end`, both included (the composer's week)."""
         return self.filter(published_at__gte=start, published_at__lte=end)
 
 
