@@ -284,6 +284,7 @@ class EditionAdmin(admin.ModelAdmin):
 
     @method_decorator(require_POST)
     def send_now_view(self, request, pk):
+        """ "Yes, send it now": freeze the recipients; the worker takes it from there."""
         if (edition := self._editable(request, pk)) is None:
             return redirect("admin:newsletter_edition_change", pk)
         try:
@@ -298,6 +299,7 @@ class EditionAdmin(admin.ModelAdmin):
 
     @method_decorator(require_POST)
     def schedule_view(self, request, pk):
+        """ "Schedule": a bad or past time shows the send page again, saying why."""
         if (edition := self._editable(request, pk)) is None:
             return redirect("admin:newsletter_edition_change", pk)
         form = ScheduleForm(request.POST)
@@ -315,6 +317,7 @@ class EditionAdmin(admin.ModelAdmin):
 
     @method_decorator(require_POST)
     def unschedule_view(self, request, pk):
+        """ "Cancel the schedule": back to draft, unless the worker already started it."""
         if (edition := self._editable(request, pk)) is None:
             return redirect("admin:newsletter_edition_change", pk)
         if editions.unschedule(edition=edition, now=timezone.now()):
