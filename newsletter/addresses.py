@@ -1,16 +1,23 @@
-"""Email addresses as the list stores them: one spelling per mailbox.
+"""Addresses as the newsletter stores them: one spelling per mailbox, one per web page.
 
-The local part is kept as typed (some mail servers treat it as case-sensitive); the domain is
+Email: the local part is kept as typed (some mail servers treat it as case-sensitive); the domain is
 lowercased and an internationalised domain is stored in its ASCII (IDNA) form, so
 `Zoe@Bücher.example` and `zoe@xn--bcher-kva.example` are the same subscriber. Uniqueness is
 case-insensitive over the whole address (a `Lower("email")` constraint).
+
+Web: a headline's link is stored normalised, so the same story reached through two feeds, or
+with tracking parameters, is one headline.
 """
 
 import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+# Query parameters that only say where a click came from: the same story with or without them
+# is one headline.
+TRACKING_PARAMETERS = {"fbclid", "gclid", "dclid", "mc_cid", "mc_eid", "igshid", "ocid", "cmpid"}
 MAX_LENGTH = 254  # RFC 5321 §4.5.3.1.3, the longest address a mail server must accept
 
 
@@ -51,3 +58,23 @@ def normalise_email(value: str) -> str:
 def suppression_digest(address: str) -> str:
     """SHA-256 of the normalised, lowercased address: enough to recognise it, not to read it."""
     return hashlib.sha256(address.lower().encode()).hexdigest()
+
+
+def normalise_url(url: str) -> str:
+    """One spelling per story: lower-case scheme and host, no default port, no fragment,
+    no tracking parameters, the rest of the query sorted."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = (
+        host
+        if port is None or (scheme, port) in {("http", 80), ("https", 443)}
+        else (f"{host}:{port}")
+    )
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith("utm_") and key.lower() not in TRACKING_PARAMETERS
+    )
+    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class NewsletterConfig(AppConfig):
@@ -6,8 +7,8 @@ class NewsletterConfig(AppConfig):
     verbose_name = "Newsletter"
 
     def ready(self):
-        from django.db.models.signals import post_save
-
+        # App modules are imported here, once the app registry is ready; the receivers are
+        # connected explicitly rather than as a side effect of importing some module.
         from blog.models import Post
         from comments.signals import newsletter_consent_given
         from newsletter.receivers import (

@@ -19,8 +19,9 @@ def current_consent_text() -> str:
     return CONSENT_TEXTS[CURRENT_CONSENT_VERSION]
 
 
-# The consent record kept on each subscriber (criteria N9), in the order it is shown in the
-# admin and exported: who agreed to what, where, when and from which address, and how they left.
+# The consent record kept on each subscriber, enough to show who agreed to what, where, when and
+# from which address, and how they left (GDPR Art. 7(1): the controller must be able to
+# demonstrate consent). In the order it is shown in the admin and exported.
 RECORD_FIELDS = (
     "signed_up_at",
     "signup_source",

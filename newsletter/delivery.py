@@ -1,31 +1,25 @@
 """The delivery engine: every recipient gets an edition once, whatever crashes on the way.
 
-How a send works, and why it cannot skip anyone or send twice (criteria N11):
+How a send works, and why it cannot skip anyone or send twice:
 
-1. **Freeze.** `freeze_recipients` inserts one `Delivery` row per active subscriber (per
-   `every_post` subscriber for a post email) with `bulk_create(ignore_conflicts=True)` under
-   the unique (edition, subscriber) constraint, renders the body once, and moves the edition
-   to `sending`, all in one transaction on the locked edition row. Freezing twice adds nobody.
-2. **Claim.** A worker claims a batch: pending rows whose time has come become `sending` with a
-   lease (`lease_token`, `lease_expires_at`). On PostgreSQL the candidates are read with
-   `SELECT … FOR UPDATE SKIP LOCKED`, so parallel workers take disjoint batches without
-   waiting. SQLite has no row locks: there every write transaction starts with
-   `BEGIN IMMEDIATE` (config/env.py), which serialises claims between processes; on both,
-   the claiming UPDATE only takes rows still `pending`, and the worker then sends exactly the
-   rows that carry its own lease token.
+1. **Freeze** (newsletter/editions.py). One `Delivery` row per recipient, unique per
+   (edition, subscriber), and the body rendered once; the edition moves to `sending`.
+2. **Claim.** Pending rows whose time has come become `sending` with a lease (`lease_token`,
+   `lease_expires_at`). PostgreSQL reads them `FOR UPDATE SKIP LOCKED`, so parallel workers
+   take disjoint batches without waiting; SQLite has no row locks, but every write transaction
+   starts with `BEGIN IMMEDIATE` (config/env.py), which serialises claims. On both, the
+   claiming UPDATE only takes rows still `pending`, and a worker sends exactly the rows that
+   carry its own lease token.
 3. **Send.** One SMTP connection per batch (`mailers["bulk"]`). Each delivery is marked `sent`
    in its own committed UPDATE right after the server accepted the message (250 after DATA).
    The recipient's status is read just before sending, so someone who unsubscribed a moment
    ago is `skipped`.
 4. **Recover.** A worker killed mid-batch leaves rows `sending`; once their lease expires any
-   worker puts them back to `pending`. A worker never sends after its own lease has run out
-   (it stops early), so a live worker's rows are never re-sent by another one.
-
-The duplicate bound: the only message that can reach a subscriber twice is the one *in
-flight* when a worker dies — accepted by the server, but killed before its `sent` UPDATE
-committed. That is at most one message per worker process per crash (`MAX_DUPLICATES_PER_CRASH`
-below, asserted by tests/newsletter/test_delivery_crash.py). Nothing is ever skipped: a row
-leaves `pending`/`sending` only as `sent`, `failed` or `skipped`.
+   worker puts them back to `pending`. A worker stops before its own lease runs out, so a
+   live worker's rows are never re-sent by another one. Only the message *in flight* when a
+   worker dies (accepted, but not yet marked `sent`) can arrive twice: at most one per crash
+   (`MAX_DUPLICATES_PER_CRASH`, asserted by tests/newsletter/test_delivery_crash.py). Nothing
+   is skipped: a row leaves `pending`/`sending` only as `sent`, `failed` or `skipped`.
 
 Errors: an unreachable server, a dropped connection or a 4xx for the whole transaction stop
 the batch; its unsent rows go back to `pending` with an exponential backoff and the edition
@@ -40,158 +34,25 @@ import secrets
 import smtplib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.mail import mailers
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Min
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from blog.models import Post
 from core import smtp
 from core.pagecache import refresh_public_pages
 from newsletter import rendering
-from newsletter.models import Delivery, Edition, EditionItem, Subscriber
+from newsletter.models import Delivery, Edition, Subscriber
 
 logger = logging.getLogger(__name__)
 
 MAX_DUPLICATES_PER_CRASH = 1
-FREEZE_CHUNK = 1000
 # A worker stops sending this long before its lease runs out, so that a message it starts
 # always finishes (or times out) while the rows are still its own.
 LEASE_SAFETY_SECONDS = 5
-
-
-class NotReady(Exception):
-    """The edition cannot go out as it is; the message says what to fix."""
-
-
-def recipients_for(edition: Edition):
-    """Who receives this kind of edition: every active subscriber, or those who chose every post."""
-    active = Subscriber.objects.active()
-    if edition.kind == Edition.Kind.POST:
-        return active.filter(cadence=Subscriber.Cadence.EVERY_POST)
-    return active
-
-
-def check_ready(edition: Edition, *, now: datetime.datetime) -> None:
-    """Refuse an empty edition, or one that would link to a post readers cannot see yet."""
-    if not edition.items.exists() and not edition.headline_links.exists():
-        raise NotReady("The edition has no posts and no headlines.")
-    unpublished = edition.items.exclude(post__in=Post.objects.published(now=now))
-    titles = list(unpublished.values_list("post__title", flat=True))
-    if titles:
-        raise NotReady(
-            "These posts are not published yet, so their links would not work: "
-            + "; ".join(f"“{title}”" for title in titles)
-        )
-
-
-@transaction.atomic
-def freeze_recipients(*, edition: Edition, now: datetime.datetime) -> int:
-    """Fix the recipient list and the body, and start sending; 0 if it was already done.
-
-    Returns the number of recipients. Safe to call any number of times, from any number of
-    processes: the edition row is locked, the status is checked, and the unique constraint
-    keeps one delivery per subscriber even if two freezes raced.
-    """
-    locked = Edition.objects.select_for_update().get(pk=edition.pk)
-    if locked.status not in (Edition.Status.DRAFT, Edition.Status.SCHEDULED):
-        edition.refresh_from_db()
-        return 0
-    check_ready(locked, now=now)
-    content = rendering.render_content(locked)
-    subscribers = recipients_for(locked).order_by("pk")
-    last_pk = 0
-    while ids := list(
-        subscribers.filter(pk__gt=last_pk).values_list("pk", flat=True)[:FREEZE_CHUNK]
-    ):
-        Delivery.objects.bulk_create(
-            [Delivery(edition=locked, subscriber_id=pk, available_at=now) for pk in ids],
-            ignore_conflicts=True,
-        )
-        last_pk = ids[-1]
-    recipients = Delivery.objects.filter(edition=locked).count()
-    Edition.objects.filter(pk=locked.pk).update(
-        status=Edition.Status.SENDING,
-        frozen_at=now,
-        content_html=content.html,
-        content_text=content.text,
-        recipients_count=recipients,
-        updated_at=now,
-    )
-    transaction.on_commit(refresh_public_pages)
-    edition.refresh_from_db()
-    return recipients
-
-
-def _enqueue_delivery(edition_id: int) -> None:
-    from newsletter.tasks import deliver_edition
-
-    deliver_edition.enqueue(edition_id)
-
-
-def start_sending(*, edition: Edition, now: datetime.datetime) -> int:
-    """ "Send now": freeze the recipients and hand the sending to the worker after commit.
-
-    Pressed twice, the second call freezes nobody and only wakes the worker again.
-    """
-    with transaction.atomic():
-        recipients = freeze_recipients(edition=edition, now=now)
-        if edition.status == Edition.Status.SENDING:
-            transaction.on_commit(lambda: _enqueue_delivery(edition.pk), robust=True)
-    return recipients
-
-
-@transaction.atomic
-def schedule(*, edition: Edition, send_at: datetime.datetime, now: datetime.datetime) -> None:
-    """Send at `send_at`: the worker's task waits until then (and `send_due_editions` checks)."""
-    from newsletter.tasks import enqueue_at
-
-    locked = Edition.objects.select_for_update().get(pk=edition.pk)
-    if not locked.is_editable:
-        raise NotReady("This edition is already being sent or was sent.")
-    if send_at <= now:
-        raise NotReady("Choose a time in the future, or send it now.")
-    if not locked.items.exists() and not locked.headline_links.exists():
-        raise NotReady("The edition has no posts and no headlines.")
-    Edition.objects.filter(pk=locked.pk).update(
-        status=Edition.Status.SCHEDULED, send_at=send_at, last_error="", updated_at=now
-    )
-    transaction.on_commit(lambda: enqueue_at(edition.pk, send_at), robust=True)
-    edition.refresh_from_db()
-
-
-@transaction.atomic
-def unschedule(*, edition: Edition, now: datetime.datetime) -> bool:
-    """Back to draft, unless the worker already started."""
-    updated = Edition.objects.filter(pk=edition.pk, status=Edition.Status.SCHEDULED).update(
-        status=Edition.Status.DRAFT, send_at=None, updated_at=now
-    )
-    edition.refresh_from_db()
-    return bool(updated)
-
-
-def start_if_due(*, edition: Edition, now: datetime.datetime) -> bool:
-    """Freeze a scheduled edition whose time has come; a failure returns it to draft."""
-    if edition.status != Edition.Status.SCHEDULED or edition.send_at > now:
-        return edition.status == Edition.Status.SENDING
-    try:
-        freeze_recipients(edition=edition, now=now)
-    except NotReady as err:
-        Edition.objects.filter(pk=edition.pk, status=Edition.Status.SCHEDULED).update(
-            status=Edition.Status.DRAFT,
-            last_error=f"Not sent at the scheduled time: {err}"[:500],
-            last_error_at=now,
-        )
-        logger.warning("Scheduled edition %s not sent: %s", edition.pk, err)
-        edition.refresh_from_db()
-        return False
-    return True
-
-
-# Sending
 
 
 def retry_delay(failures: int) -> datetime.timedelta:
@@ -204,18 +65,24 @@ def retry_delay(failures: int) -> datetime.timedelta:
 
 
 class Pacer:
-    """At most `rate` messages per second from this worker (0: as fast as the server takes)."""
+    """This worker's clock: at most `rate` messages per second (0: as fast as the server takes).
 
-    def __init__(self, rate: float):
+    `clock` and `sleep` are the wall clock's unless a test passes a fake one, so the rate limit
+    and the lease deadline (`send_batch`) can be checked without waiting.
+    """
+
+    def __init__(self, rate: float, *, clock=time.monotonic, sleep=time.sleep):
         self.interval = 1 / rate if rate > 0 else 0.0
-        self.next_slot = time.monotonic()
+        self.clock = clock
+        self.sleep = sleep
+        self.next_slot = clock()
 
     def wait(self) -> None:
         if not self.interval:
             return
-        now = time.monotonic()
+        now = self.clock()
         if self.next_slot > now:
-            time.sleep(self.next_slot - now)
+            self.sleep(self.next_slot - now)
         self.next_slot = max(self.next_slot, now) + self.interval
 
 
@@ -232,12 +99,16 @@ class BatchResult:
     retried: int = 0
     error: str = ""
 
+    def count(self, outcome: str) -> None:
+        """One more delivery "sent", "skipped", "failed" or "retried"."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
 
-def release_expired_leases(*, edition: Edition, now: datetime.datetime) -> int:
-    """Rows left `sending` by a worker that died go back to `pending` (at-least-once)."""
-    return Delivery.objects.filter(
-        edition=edition, status=Delivery.Status.SENDING, lease_expires_at__lt=now
-    ).update(status=Delivery.Status.PENDING, lease_token="", lease_expires_at=None)
+
+def _release(rows, **fields) -> int:
+    """Rows a worker holds, or held, go back to `pending` for any worker to claim."""
+    return rows.update(
+        status=Delivery.Status.PENDING, lease_token="", lease_expires_at=None, **fields
+    )
 
 
 def claim_batch(
@@ -247,10 +118,9 @@ def claim_batch(
     token = secrets.token_hex(16)
     lease_until = now + datetime.timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
     with transaction.atomic():
-        release_expired_leases(edition=edition, now=now)
-        candidates = Delivery.objects.filter(
-            edition=edition, status=Delivery.Status.PENDING, available_at__lte=now
-        ).order_by("pk")
+        # Rows left `sending` by a worker that died go back first (at-least-once).
+        _release(Delivery.objects.filter(edition=edition).lease_expired(now=now))
+        candidates = Delivery.objects.filter(edition=edition).due(now=now)
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         ids = list(candidates.values_list("pk", flat=True)[:size])
@@ -263,8 +133,8 @@ def claim_batch(
             )
     if not ids:
         return token, []
-    claimed = Delivery.objects.filter(lease_token=token, status=Delivery.Status.SENDING)
-    return token, list(claimed.order_by("pk").values_list("pk", "subscriber_id"))
+    claimed = Delivery.objects.leased_by(token).order_by("pk")
+    return token, list(claimed.values_list("pk", "subscriber_id"))
 
 
 def _mark(pk: int, token: str, **fields) -> int:
@@ -277,15 +147,7 @@ def _mark(pk: int, token: str, **fields) -> int:
 def _after_hard_bounce(subscriber_id: int, *, now: datetime.datetime) -> None:
     """NEWSLETTER_HARD_BOUNCE_LIMIT permanent refusals in a row: stop mailing the address."""
     limit = settings.NEWSLETTER_HARD_BOUNCE_LIMIT
-    recent = list(
-        Delivery.objects.filter(
-            subscriber_id=subscriber_id,
-            status__in=[Delivery.Status.SENT, Delivery.Status.FAILED],
-            last_attempt_at__isnull=False,
-        )
-        .order_by("-last_attempt_at", "-pk")
-        .values_list("hard_bounce", flat=True)[:limit]
-    )
+    recent = Delivery.objects.latest_outcomes(subscriber_id=subscriber_id, limit=limit)
     if len(recent) == limit and all(recent):
         subscriber = Subscriber.objects.get(pk=subscriber_id)
         subscriber.unsubscribe(method=Subscriber.UnsubscribeMethod.BOUNCE, now=now)
@@ -295,72 +157,75 @@ def send_batch(
     *, edition: Edition, now: datetime.datetime, pacer: Pacer | None = None
 ) -> BatchResult:
     """Claim one batch and send it over one SMTP connection; see the module docstring."""
-    result = BatchResult()
     token, claimed = claim_batch(edition=edition, now=now, size=settings.NEWSLETTER_BATCH_SIZE)
-    result.claimed = len(claimed)
+    result = BatchResult(claimed=len(claimed))
     if not claimed:
         return result
     pacer = pacer or Pacer(settings.NEWSLETTER_SEND_RATE)
-    stop_at = time.monotonic() + settings.NEWSLETTER_LEASE_SECONDS - LEASE_SAFETY_SECONDS
+    stop_at = pacer.clock() + settings.NEWSLETTER_LEASE_SECONDS - LEASE_SAFETY_SECONDS
     content = rendering.stored_content(edition)
     in_flight = None
     try:
         with mailers["bulk"] as mail_server:
             for pk, subscriber_id in claimed:
-                if time.monotonic() > stop_at:
+                if pacer.clock() > stop_at:
                     break
                 in_flight = pk
-                # Read now, not at freeze time: whoever left since gets nothing more.
-                subscriber = (
-                    recipients_for(edition)
-                    .only("email", "key", "status", "cadence")
-                    .filter(pk=subscriber_id)
-                    .first()
+                result.count(
+                    _send_one(mail_server, edition, pk, subscriber_id, token, content, pacer)
                 )
-                if subscriber is None:
-                    _mark(pk, token, status=Delivery.Status.SKIPPED)
-                    result.skipped += 1
-                    in_flight = None
-                    continue
-                message = rendering.edition_message(
-                    edition=edition, subscriber=subscriber, content=content
-                )
-                pacer.wait()
-                try:
-                    mail_server.send_messages([message])
-                except (*smtp.SEND_ERRORS, ValueError) as error:
-                    kind = smtp.classify(error)
-                    if kind is smtp.Refusal.SERVER:
-                        raise ServerTrouble(smtp.describe(error)) from error
-                    _record_refusal(pk, token, subscriber_id, kind=kind, error=error, result=result)
-                else:
-                    sent_at = timezone.now()
-                    _mark(
-                        pk,
-                        token,
-                        status=Delivery.Status.SENT,
-                        sent_at=sent_at,
-                        last_attempt_at=sent_at,
-                        attempts=F("attempts") + 1,
-                        last_error="",
-                    )
-                    result.sent += 1
                 in_flight = None
     except (ServerTrouble, *smtp.SEND_ERRORS) as error:
         result.error = str(error) if isinstance(error, ServerTrouble) else smtp.describe(error)
         _server_trouble(edition, token, in_flight=in_flight, error=result.error)
     finally:
         # Whatever stopped the batch early (lease deadline, error), unsent rows go back.
-        Delivery.objects.filter(lease_token=token, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.PENDING, lease_token="", lease_expires_at=None
-        )
+        _release(Delivery.objects.leased_by(token))
     if result.sent:
         Edition.objects.filter(pk=edition.pk).update(consecutive_errors=0)
     refresh_counts(edition=edition)
     return result
 
 
-def _record_refusal(pk, token, subscriber_id, *, kind, error, result) -> None:
+def _send_one(mail_server, edition, pk, subscriber_id, token, content, pacer) -> str:
+    """Send one claimed delivery; its outcome: "sent", "skipped", "failed" or "retried".
+
+    Raises ServerTrouble when the server, not this recipient, is the problem.
+    """
+    # Read now, not at freeze time: whoever left since gets nothing more.
+    subscriber = (
+        Subscriber.objects.receiving(edition)
+        .only("email", "key", "status", "cadence")
+        .filter(pk=subscriber_id)
+        .first()
+    )
+    if subscriber is None:
+        _mark(pk, token, status=Delivery.Status.SKIPPED)
+        return "skipped"
+    message = rendering.edition_message(edition=edition, subscriber=subscriber, content=content)
+    pacer.wait()
+    try:
+        mail_server.send_messages([message])
+    except (*smtp.SEND_ERRORS, ValueError) as error:
+        kind = smtp.classify(error)
+        if kind is smtp.Refusal.SERVER:
+            raise ServerTrouble(smtp.describe(error)) from error
+        return _record_refusal(pk, token, subscriber_id, kind=kind, error=error)
+    sent_at = timezone.now()
+    _mark(
+        pk,
+        token,
+        status=Delivery.Status.SENT,
+        sent_at=sent_at,
+        last_attempt_at=sent_at,
+        attempts=F("attempts") + 1,
+        last_error="",
+    )
+    return "sent"
+
+
+def _record_refusal(pk, token, subscriber_id, *, kind, error) -> str:
+    """A refusal for this recipient: "failed" for good (5xx, or too many tries), or "retried"."""
     when = timezone.now()
     delivery = Delivery.objects.only("attempts").get(pk=pk)
     attempts = delivery.attempts + 1
@@ -377,20 +242,19 @@ def _record_refusal(pk, token, subscriber_id, *, kind, error, result) -> None:
             hard_bounce=hard_bounce,
             last_error=smtp.describe(error),
         )
-        result.failed += 1
         if hard_bounce:
             _after_hard_bounce(subscriber_id, now=when)
-    else:
-        _mark(
-            pk,
-            token,
-            status=Delivery.Status.PENDING,
-            attempts=attempts,
-            last_attempt_at=when,
-            available_at=when + retry_delay(attempts),
-            last_error=smtp.describe(error),
-        )
-        result.retried += 1
+        return "failed"
+    _mark(
+        pk,
+        token,
+        status=Delivery.Status.PENDING,
+        attempts=attempts,
+        last_attempt_at=when,
+        available_at=when + retry_delay(attempts),
+        last_error=smtp.describe(error),
+    )
+    return "retried"
 
 
 def _server_trouble(edition: Edition, token: str, *, in_flight: int | None, error: str) -> None:
@@ -408,12 +272,7 @@ def _server_trouble(edition: Edition, token: str, *, in_flight: int | None, erro
         Delivery.objects.filter(pk=in_flight, lease_token=token).update(
             attempts=F("attempts") + 1, last_attempt_at=when, last_error=error[:500]
         )
-    Delivery.objects.filter(lease_token=token, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.PENDING,
-        lease_token="",
-        lease_expires_at=None,
-        available_at=retry_at,
-    )
+    _release(Delivery.objects.leased_by(token), available_at=retry_at)
     # The server is down for every recipient, not just this batch: the whole edition waits,
     # so the next batches do not each fail at once and push the backoff up for nothing.
     Delivery.objects.filter(
@@ -442,38 +301,24 @@ class Progress:
         return 100 if not self.total else int(100 * self.done / self.total)
 
     def as_dict(self) -> dict:
-        return {
-            "total": self.total,
-            "sent": self.sent,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "remaining": self.remaining,
-            "done": self.done,
-            "percent": self.percent,
-            "status": self.status,
-        }
+        return {**asdict(self), "done": self.done, "percent": self.percent}
 
 
 def progress(edition: Edition) -> Progress:
     """Where a send stands, counted from the deliveries (one grouped query)."""
-    counts = dict(
-        Delivery.objects.filter(edition=edition)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-    )
-    status = Edition.objects.values_list("status", flat=True).get(pk=edition.pk)
+    counts = Delivery.objects.filter(edition=edition).status_counts()
     return Progress(
         total=sum(counts.values()),
         sent=counts.get(Delivery.Status.SENT, 0),
         failed=counts.get(Delivery.Status.FAILED, 0),
         skipped=counts.get(Delivery.Status.SKIPPED, 0),
         remaining=counts.get(Delivery.Status.PENDING, 0) + counts.get(Delivery.Status.SENDING, 0),
-        status=status,
+        status=Edition.objects.values_list("status", flat=True).get(pk=edition.pk),
     )
 
 
 def refresh_counts(*, edition: Edition) -> Progress:
+    """Copy the sent and failed counts onto the edition (the admin's list shows them)."""
     state = progress(edition)
     Edition.objects.filter(pk=edition.pk).update(sent_count=state.sent, failed_count=state.failed)
     return state
@@ -502,13 +347,16 @@ def finish_if_done(*, edition: Edition, now: datetime.datetime) -> bool:
     return True
 
 
+def retry_now(*, edition: Edition, now: datetime.datetime) -> int:
+    """Rows waiting out a backoff become due at once (the author's "resume" after an outage)."""
+    return Delivery.objects.filter(
+        edition=edition, status=Delivery.Status.PENDING, available_at__gt=now
+    ).update(available_at=now)
+
+
 def next_wake_up(edition: Edition) -> datetime.datetime | None:
     """When there may be work again: the next retry, or the next lease to run out."""
-    rows = Delivery.objects.filter(edition=edition)
-    pending = rows.filter(status=Delivery.Status.PENDING).aggregate(at=Min("available_at"))["at"]
-    leased = rows.filter(status=Delivery.Status.SENDING).aggregate(at=Min("lease_expires_at"))["at"]
-    times = [moment for moment in (pending, leased) if moment is not None]
-    return min(times) if times else None
+    return Delivery.objects.filter(edition=edition).next_wake_up()
 
 
 def deliver(
@@ -517,6 +365,7 @@ def deliver(
     wait: bool = False,
     seconds: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    pacer: Pacer | None = None,
 ) -> int:
     """Send batch after batch until the edition is done; returns the messages sent.
 
@@ -524,8 +373,8 @@ def deliver(
     leases until the edition is complete; otherwise (the task) it returns when nothing is due,
     or after `seconds`, and the caller re-enqueues itself for later.
     """
-    pacer = Pacer(settings.NEWSLETTER_SEND_RATE)
-    deadline = time.monotonic() + seconds if seconds else None
+    pacer = pacer or Pacer(settings.NEWSLETTER_SEND_RATE)
+    deadline = pacer.clock() + seconds if seconds else None
     sent = 0
     while True:
         edition.refresh_from_db(fields=["status", "content_html", "content_text", "frozen_at"])
@@ -539,7 +388,7 @@ def deliver(
             if on_progress:
                 on_progress(progress(edition))
             break
-        if deadline and time.monotonic() > deadline:
+        if deadline and pacer.clock() > deadline:
             break
         if result.claimed and not result.error:
             continue
@@ -547,67 +396,5 @@ def deliver(
             break
         wake_up = next_wake_up(edition)
         pause = (wake_up - timezone.now()).total_seconds() if wake_up else 1.0
-        time.sleep(min(max(pause, 0.05), 1.0))
+        pacer.sleep(min(max(pause, 0.05), 1.0))
     return sent
-
-
-def send_test(*, edition: Edition, to: str, name: str = "") -> None:
-    """ "Send a test to me": the exact message, marked [Test], through the bulk mailer.
-
-    The recipient is a stand-in subscriber that is never saved, so its unsubscribe link
-    leads to a "link not valid" page instead of touching a real subscription.
-    """
-    stand_in = Subscriber(email=to, status=Subscriber.Status.ACTIVE)
-    message = rendering.edition_message(
-        edition=edition, subscriber=stand_in, content=rendering.stored_content(edition), test=True
-    )
-    with mailers["bulk"] as smtp:
-        smtp.send_messages([message])
-
-
-# Every-post emails
-
-
-def due_posts(*, now: datetime.datetime):
-    """Posts that went live recently and were never announced (the safety net's worklist)."""
-    window = datetime.timedelta(hours=settings.NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS)
-    announced = Edition.objects.filter(kind=Edition.Kind.POST).values("post_id")
-    return (
-        Post.objects.published(now=now)
-        .filter(publish_at__gte=now - window)
-        .exclude(pk__in=announced)
-    )
-
-
-def announce_post(*, post_id: int, now: datetime.datetime) -> Edition | None:
-    """The every-post email for a post whose time has come, created at most once.
-
-    Nothing for a draft, a post still scheduled, a post unpublished before its time, or one
-    published long ago (an edit of an old post is not news); nothing a second time, ever: the
-    database refuses a second "post" edition for the same post.
-    """
-    post = due_posts(now=now).filter(pk=post_id).first()
-    if post is None:
-        return None
-    try:
-        with transaction.atomic():
-            edition = Edition.objects.create(
-                kind=Edition.Kind.POST,
-                post=post,
-                subject=post.title,
-                preheader=post.description[:150],
-            )
-            EditionItem.objects.create(edition=edition, post=post, position=1)
-            freeze_recipients(edition=edition, now=now)
-    except IntegrityError:  # announced by another worker a moment ago
-        return None
-    return edition
-
-
-def send_due(*, now: datetime.datetime) -> list[Edition]:
-    """Start what is due: scheduled editions and new posts' emails; return all sending ones."""
-    for edition in Edition.objects.due(now=now):
-        start_if_due(edition=edition, now=now)
-    for post_id in due_posts(now=now).values_list("pk", flat=True):
-        announce_post(post_id=post_id, now=now)
-    return list(Edition.objects.sending().order_by("pk"))

@@ -1,20 +1,36 @@
-"""Composing the weekly edition: the week's posts, best first, and the week's headlines.
+"""An edition before the delivery engine takes over: compose, test, schedule, start, announce.
 
-The author should only have to reorder, cut and write the intro, so the draft arrives
-pre-ranked: featured posts first, then the posts readers discussed most (public comments),
-then the newest. Posts come from `Post.objects.published()` only, so a draft or a post
-scheduled for later can never reach a subscriber's inbox through the composer.
+Composing: the author should only have to reorder, cut and write the intro, so the weekly
+draft arrives pre-ranked: featured posts first, then the posts readers discussed most (public
+comments), then the newest. Posts come from `Post.objects.published()` only, so a draft or a
+post scheduled for later can never reach a subscriber's inbox through the composer.
+
+Starting: `freeze_recipients` inserts one `Delivery` row per recipient with
+`bulk_create(ignore_conflicts=True)` under the unique (edition, subscriber) constraint, renders
+the body once, and moves the edition to `sending`, all in one transaction on the locked edition
+row. Freezing twice adds nobody. From there on, newsletter/delivery.py sends.
+
+Nothing here enqueues a task: the tasks (newsletter/tasks.py) run this module's functions, so
+the worker is woken by whoever called us (`tasks.send_now`, `tasks.send_later`).
 """
 
 import datetime
+import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.core.mail import mailers
+from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
 
 from blog.models import Post
 from comments.counts import with_public_comment_count
-from newsletter.models import Edition, EditionHeadline, EditionItem, Headline
+from core.pagecache import refresh_public_pages
+from newsletter import rendering
+from newsletter.models import Delivery, Edition, EditionHeadline, EditionItem, Headline, Subscriber
+
+logger = logging.getLogger(__name__)
+
+FREEZE_CHUNK = 1000
 
 WEEK = datetime.timedelta(days=7)
 
@@ -67,3 +83,171 @@ def compose_weekly_edition(*, now: datetime.datetime) -> Edition:
         for index, headline in enumerate(headlines, start=1)
     )
     return edition
+
+
+def send_test(*, edition: Edition, to: str) -> None:
+    """ "Send a test to me": the exact message, marked [Test], through the bulk mailer.
+
+    The recipient is a stand-in subscriber that is never saved, so its unsubscribe link
+    leads to a "link not valid" page instead of touching a real subscription. No delivery
+    row is written: a test is not part of the send.
+    """
+    stand_in = Subscriber(email=to, status=Subscriber.Status.ACTIVE)
+    message = rendering.edition_message(
+        edition=edition, subscriber=stand_in, content=rendering.stored_content(edition), test=True
+    )
+    with mailers["bulk"] as mail_server:
+        mail_server.send_messages([message])
+
+
+# Starting
+
+
+class NotReady(Exception):
+    """The edition cannot go out as it is; the message says what to fix."""
+
+
+def check_ready(edition: Edition, *, now: datetime.datetime) -> None:
+    """Refuse an empty edition, or one that would link to a post readers cannot see yet."""
+    if not edition.items.exists() and not edition.headline_links.exists():
+        raise NotReady("The edition has no posts and no headlines.")
+    unpublished = edition.items.exclude(post__in=Post.objects.published(now=now))
+    titles = list(unpublished.values_list("post__title", flat=True))
+    if titles:
+        raise NotReady(
+            "These posts are not published yet, so their links would not work: "
+            + "; ".join(f"“{title}”" for title in titles)
+        )
+
+
+@transaction.atomic
+def freeze_recipients(*, edition: Edition, now: datetime.datetime) -> int:
+    """Fix the recipient list and the body, and start sending; 0 if it was already done.
+
+    Returns the number of recipients. Safe to call any number of times, from any number of
+    processes: the edition row is locked, the status is checked, and the unique constraint
+    keeps one delivery per subscriber even if two freezes raced.
+    """
+    locked = Edition.objects.select_for_update().get(pk=edition.pk)
+    if not locked.is_editable:
+        edition.refresh_from_db()
+        return 0
+    check_ready(locked, now=now)
+    content = rendering.render_content(locked)
+    subscribers = Subscriber.objects.receiving(locked).order_by("pk")
+    last_pk = 0
+    while ids := list(
+        subscribers.filter(pk__gt=last_pk).values_list("pk", flat=True)[:FREEZE_CHUNK]
+    ):
+        Delivery.objects.bulk_create(
+            [Delivery(edition=locked, subscriber_id=pk, available_at=now) for pk in ids],
+            ignore_conflicts=True,
+        )
+        last_pk = ids[-1]
+    recipients = Delivery.objects.filter(edition=locked).count()
+    Edition.objects.filter(pk=locked.pk).update(
+        status=Edition.Status.SENDING,
+        frozen_at=now,
+        content_html=content.html,
+        content_text=content.text,
+        recipients_count=recipients,
+        updated_at=now,
+    )
+    transaction.on_commit(refresh_public_pages)
+    edition.refresh_from_db()
+    return recipients
+
+
+def start_if_due(*, edition: Edition, now: datetime.datetime) -> bool:
+    """Freeze a scheduled edition whose time has come; a failure returns it to draft."""
+    if edition.status != Edition.Status.SCHEDULED or edition.send_at > now:
+        return edition.status == Edition.Status.SENDING
+    try:
+        freeze_recipients(edition=edition, now=now)
+    except NotReady as err:
+        Edition.objects.filter(pk=edition.pk, status=Edition.Status.SCHEDULED).update(
+            status=Edition.Status.DRAFT,
+            last_error=f"Not sent at the scheduled time: {err}"[:500],
+            last_error_at=now,
+        )
+        logger.warning("Scheduled edition %s not sent: %s", edition.pk, err)
+        edition.refresh_from_db()
+        return False
+    return True
+
+
+# Scheduling
+
+
+@transaction.atomic
+def schedule(*, edition: Edition, send_at: datetime.datetime, now: datetime.datetime) -> None:
+    """Mark the edition to go out at `send_at` (`tasks.send_later` also wakes the worker then)."""
+    locked = Edition.objects.select_for_update().get(pk=edition.pk)
+    if not locked.is_editable:
+        raise NotReady("This edition is already being sent or was sent.")
+    if send_at <= now:
+        raise NotReady("Choose a time in the future, or send it now.")
+    if not locked.items.exists() and not locked.headline_links.exists():
+        raise NotReady("The edition has no posts and no headlines.")
+    Edition.objects.filter(pk=locked.pk).update(
+        status=Edition.Status.SCHEDULED, send_at=send_at, last_error="", updated_at=now
+    )
+    edition.refresh_from_db()
+
+
+@transaction.atomic
+def unschedule(*, edition: Edition, now: datetime.datetime) -> bool:
+    """Back to draft, unless the worker already started."""
+    updated = Edition.objects.filter(pk=edition.pk, status=Edition.Status.SCHEDULED).update(
+        status=Edition.Status.DRAFT, send_at=None, updated_at=now
+    )
+    edition.refresh_from_db()
+    return bool(updated)
+
+
+# Every-post emails
+
+
+def due_posts(*, now: datetime.datetime):
+    """Posts that went live recently and were never announced (the safety net's worklist)."""
+    window = datetime.timedelta(hours=settings.NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS)
+    announced = Edition.objects.filter(kind=Edition.Kind.POST).values("post_id")
+    return (
+        Post.objects.published(now=now)
+        .filter(publish_at__gte=now - window)
+        .exclude(pk__in=announced)
+    )
+
+
+def announce_post(*, post_id: int, now: datetime.datetime) -> Edition | None:
+    """The every-post email for a post whose time has come, created at most once.
+
+    Nothing for a draft, a post still scheduled, a post unpublished before its time, or one
+    published long ago (an edit of an old post is not news); nothing a second time, ever: the
+    database refuses a second "post" edition for the same post.
+    """
+    post = due_posts(now=now).filter(pk=post_id).first()
+    if post is None:
+        return None
+    try:
+        with transaction.atomic():
+            edition = Edition.objects.create(
+                kind=Edition.Kind.POST,
+                post=post,
+                subject=post.title,
+                preheader=post.description[:150],
+            )
+            EditionItem.objects.create(edition=edition, post=post, position=1)
+            freeze_recipients(edition=edition, now=now)
+    except IntegrityError:  # announced by another worker a moment ago
+        return None
+    return edition
+
+
+def start_due(*, now: datetime.datetime) -> list[Edition]:
+    """Start what is due: scheduled editions and new posts' emails; return all sending ones."""
+    for edition in Edition.objects.due(now=now):
+        start_if_due(edition=edition, now=now)
+    for post_id in due_posts(now=now).values_list("pk", flat=True):
+        announce_post(post_id=post_id, now=now)
+    return list(Edition.objects.sending().order_by("pk"))

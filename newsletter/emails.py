@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.links import absolute_url
+from core.mail import templated_message
 from newsletter import tokens
+from newsletter.models import Subscriber
 
 
 def unsubscribe_url(subscriber) -> str:
@@ -51,28 +52,26 @@ def newsletter_message(
     *, subscriber, subject: str, template: str, context: dict
 ) -> EmailMultiAlternatives:
     """A message to one subscriber from `emails/newsletter/<template>.txt` and `.html`."""
-    context = {
-        **context,
-        "site_name": settings.SITE_NAME,
-        "site_url": settings.SITE_URL,
-        "postal_address": settings.NEWSLETTER_POSTAL_ADDRESS,
-        "unsubscribe_url": unsubscribe_url(subscriber),
-        "preferences_url": preferences_url(subscriber),
-    }
-    message = EmailMultiAlternatives(
+    return templated_message(
+        template=f"emails/newsletter/{template}",
         subject=subject,
-        body=render_to_string(f"emails/newsletter/{template}.txt", context),
         to=[subscriber.email],
         headers=list_headers(subscriber),
+        context={
+            **context,
+            "postal_address": settings.NEWSLETTER_POSTAL_ADDRESS,
+            "unsubscribe_url": unsubscribe_url(subscriber),
+            "preferences_url": preferences_url(subscriber),
+        },
     )
-    message.attach_alternative(
-        render_to_string(f"emails/newsletter/{template}.html", context), "text/html"
-    )
-    return message
 
 
 def confirmation_message(subscriber) -> EmailMultiAlternatives:
-    """The double opt-in email. Nothing in it was typed by the visitor (N8: no bomb payload)."""
+    """The double opt-in email.
+
+    Nothing in it was typed by the visitor (no name, no message): whoever enters someone
+    else's address can only make us send our own words, never theirs.
+    """
     return newsletter_message(
         subscriber=subscriber,
         subject=f"Confirm your subscription to {settings.SITE_NAME}",
@@ -82,3 +81,15 @@ def confirmation_message(subscriber) -> EmailMultiAlternatives:
             "valid_hours": settings.NEWSLETTER_CONFIRM_MAX_AGE // 3600,
         },
     )
+
+
+def send_confirmation(*, subscriber_id: int) -> None:
+    """Build and hand over the confirmation email for a subscriber still waiting for it.
+
+    Looked up by id when it runs (after commit, or in the worker for an import), so an address
+    confirmed, erased or re-requested in the meantime gets nothing stale.
+    """
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None or not subscriber.confirmation_nonce:
+        return
+    confirmation_message(subscriber).send()

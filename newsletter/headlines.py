@@ -13,7 +13,7 @@ import logging
 import time
 import urllib.request
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import feedparser
 from django.conf import settings
@@ -21,39 +21,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.markup import plain_text
+from newsletter.addresses import normalise_url
 from newsletter.models import Headline, HeadlineFeed
 
 logger = logging.getLogger(__name__)
 
-# Query parameters that only say where a click came from: the same story with or without them
-# is one headline.
-TRACKING_PARAMETERS = {"fbclid", "gclid", "dclid", "mc_cid", "mc_eid", "igshid", "ocid", "cmpid"}
 USER_AGENT = "opedpress-headlines/1.0 (+https://github.com/opedpress)"
 MAX_ENTRIES_PER_FEED = 50
 
 
 class FeedError(Exception):
     """A feed that could not be fetched or read; the message is shown in the admin."""
-
-
-def normalise_url(url: str) -> str:
-    """One spelling per story: lower-case scheme and host, no default port, no fragment,
-    no tracking parameters, the rest of the query sorted."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    netloc = (
-        host
-        if port is None or (scheme, port) in {("http", 80), ("https", 443)}
-        else (f"{host}:{port}")
-    )
-    query = sorted(
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not key.lower().startswith("utm_") and key.lower() not in TRACKING_PARAMETERS
-    )
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
 
 
 def fetch(url: str, *, timeout: float, max_bytes: int) -> bytes:

@@ -1,8 +1,12 @@
+"""What the newsletter does when other apps' signals fire (connected in `apps.py`)."""
+
 from django.db import transaction
 from django.tasks import task_backends
 from django.utils import timezone
 
-from newsletter import services
+from blog.models import Post
+from newsletter import subscriptions
+from newsletter.tasks import announce_post
 
 COMMENT_FORM_SOURCE = "Comment form"
 
@@ -14,7 +18,7 @@ def subscribe_confirmed_commenter(
 
     The comment's confirmation link already proved the address, so no second email is sent.
     """
-    services.record_outside_consent(
+    subscriptions.record_outside_consent(
         email=email,
         source=COMMENT_FORM_SOURCE,
         source_url=source_url or "",
@@ -29,11 +33,9 @@ def announce_post_when_published(sender, instance, **kwargs):
 
     Enqueued after commit with run_after=publish_at, so a scheduled post is announced at its
     time with no cron; `send_due_editions` is the safety net for backends that cannot wait.
-    Saving again (an edit, a reschedule) enqueues again: `delivery.announce_post` decides
+    Saving again (an edit, a reschedule) enqueues again: `editions.announce_post` decides
     at run time, from the post as it then is, and never announces a post twice.
     """
-    from blog.models import Post
-
     if instance.status != Post.Status.PUBLISHED or instance.publish_at is None:
         return
     post_id, publish_at = instance.pk, instance.publish_at
@@ -41,8 +43,6 @@ def announce_post_when_published(sender, instance, **kwargs):
 
 
 def _enqueue_announcement(post_id, publish_at) -> None:
-    from newsletter.tasks import announce_post
-
     if publish_at <= timezone.now():
         announce_post.enqueue(post_id)
     elif task_backends[announce_post.backend].supports_defer:

@@ -21,7 +21,7 @@ from django.views.generic import DetailView, ListView
 from blog.models import Post
 from core.origin import same_origin_post, wants_json
 from core.ratelimit import allow, client_ip, client_network, too_many_requests
-from newsletter import services, tokens
+from newsletter import subscriptions, tokens
 from newsletter.clicks import count_click
 from newsletter.forms import SOURCES, PreferencesForm, SignupForm, signup_form_context
 from newsletter.models import Edition, Subscriber
@@ -29,7 +29,11 @@ from newsletter.rendering import read_click_token
 
 
 def check_inbox_message() -> str:
-    """The one answer to every accepted signup, whatever the address's state (N8)."""
+    """The one answer to every accepted signup, whatever the address's state.
+
+    New, pending, active or gone: the page reads the same, so the form cannot be used to find
+    out whether an address is on the list.
+    """
     return (
         "Thank you! Check your inbox: we have sent a link to confirm your subscription, "
         "unless that address is already subscribed. The link works for "
@@ -120,7 +124,7 @@ def signup(request):
         return too_many_requests(request, message=message, retry_after=3600)
     if not form.is_valid():
         return _signup_failed(request, form, status=400)
-    services.request_subscription(
+    subscriptions.request_subscription(
         email=form.cleaned_data["email"],
         source=SOURCES[form.cleaned_data["source"]],
         page_url=form.cleaned_data["page"],
@@ -175,17 +179,17 @@ def confirm(request, token):
         return _link_problem(request, **INVALID_LINK)
     outcome = None
     if request.method == "POST":
-        outcome = services.confirm_subscription(
+        outcome = subscriptions.confirm_subscription(
             subscriber=subscriber, nonce=payload["n"], ip=_ip(request), now=timezone.now()
         )
     elif subscriber.is_active:
-        outcome = services.Confirmation.ALREADY
+        outcome = subscriptions.Confirmation.ALREADY
     elif subscriber.confirmation_nonce != payload["n"]:
-        outcome = services.Confirmation.REPLACED
+        outcome = subscriptions.Confirmation.REPLACED
     template = {
         None: "newsletter/confirm.html",
-        services.Confirmation.CONFIRMED: "newsletter/confirmed.html",
-        services.Confirmation.ALREADY: "newsletter/already_confirmed.html",
+        subscriptions.Confirmation.CONFIRMED: "newsletter/confirmed.html",
+        subscriptions.Confirmation.ALREADY: "newsletter/already_confirmed.html",
     }.get(outcome)
     if template is None:
         return _link_problem(
@@ -198,7 +202,7 @@ def confirm(request, token):
             status=410,
         )
     context = {"token": token}
-    if outcome == services.Confirmation.CONFIRMED:
+    if outcome == subscriptions.Confirmation.CONFIRMED:
         context["preferences_token"] = tokens.make_preferences_token(subscriber)
     return TemplateResponse(request, template, context)
 
@@ -222,7 +226,7 @@ def unsubscribe(request, token):
             request, "newsletter/unsubscribe.html", {"subscriber": subscriber, "token": token}
         )
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
-    services.unsubscribe(
+    subscriptions.unsubscribe(
         subscriber=subscriber,
         method=Subscriber.UnsubscribeMethod.ONE_CLICK
         if one_click
@@ -266,7 +270,7 @@ def preferences(request, token):
 def erase(request, token):
     """The subscriber deletes everything about them; only a suppression hash remains."""
     subscriber = _subscriber_for(token, read=tokens.read_preferences_token)
-    services.erase_subscribers(subscribers=Subscriber.objects.filter(pk=subscriber.pk))
+    subscriptions.erase_subscribers(subscribers=Subscriber.objects.filter(pk=subscriber.pk))
     return TemplateResponse(request, "newsletter/erased.html")
 
 
@@ -280,7 +284,7 @@ def export_data(request, token):
 
 def data_download(subscriber) -> HttpResponse:
     response = HttpResponse(
-        json.dumps(services.subscriber_data(subscriber), indent=2, ensure_ascii=False),
+        json.dumps(subscriptions.subscriber_data(subscriber), indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
     )
     response.headers["Content-Disposition"] = 'attachment; filename="newsletter-data.json"'

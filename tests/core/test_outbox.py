@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core import outbox, periodic
 from core.models import OutgoingEmail
-from newsletter.services import send_confirmation
+from newsletter.emails import send_confirmation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,7 +94,7 @@ def queued_to(*recipients, subject="Hello", body="A plain note."):
 
 def test_erasing_a_subscriber_removes_their_waiting_confirmation_from_the_outbox(smtp_server):
     from newsletter.models import Subscriber
-    from newsletter.services import erase_subscribers
+    from newsletter.subscriptions import erase_subscribers
     from tests.newsletter.factories import SubscriberFactory
 
     smtp_server.stop()  # the confirmation waits in the outbox, with its signed links

@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from newsletter import delivery
+from newsletter import delivery, tasks
 from newsletter.models import Edition, Headline
 from tests.e2e.conftest import check_page, screenshot
 from tests.e2e.test_publishing import sign_in
@@ -31,7 +31,7 @@ READERS = 30
 def week(settings, live_server, smtp_server, monkeypatch):
     settings.SITE_URL = live_server.url
     settings.NEWSLETTER_BATCH_SIZE = 10
-    monkeypatch.setattr(delivery, "_enqueue_delivery", lambda edition_id: None)
+    monkeypatch.setattr(tasks, "enqueue_at", lambda edition_id, when: None)
     now = timezone.now()
     PostFactory(
         title="Ferries before flyovers",

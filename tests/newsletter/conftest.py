@@ -7,6 +7,26 @@ def _no_minimum_submit_time(settings):
     settings.NEWSLETTER_MIN_SUBMIT_SECONDS = 0
 
 
+class FakeClock:
+    """A monotonic clock that moves only when the code under test sleeps: no real waiting."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock()
+
+
 @pytest.fixture
 def counting_sink(settings):
     """An SMTP server on 127.0.0.1 counting copies per recipient, as the `bulk` mailer."""

@@ -1,9 +1,6 @@
 """Editions with real content, for the edition and delivery tests."""
 
-import datetime
 import itertools
-
-from django.utils import timezone
 
 from newsletter.models import Edition, EditionHeadline, EditionItem, Headline
 from tests.factories import PostFactory
@@ -23,7 +20,7 @@ def make_edition(*, posts: int = 2, headlines: int = 1, **fields) -> Edition:
         **fields,
     )
     for position in range(1, posts + 1):
-        post = PostFactory(publish_at=timezone.now() - datetime.timedelta(hours=position))
+        post = PostFactory()
         EditionItem.objects.create(
             edition=edition, post=post, position=position, note=f"Note {position}"
         )

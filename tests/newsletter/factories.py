@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from django.utils import timezone
 
@@ -26,4 +28,10 @@ class SubscriberFactory(factory.django.DjangoModelFactory):
             confirmed_at=None,
             confirmed_ip=None,
             confirmation_nonce="nonce-1",
+        )
+        # The last confirmation went out two days ago: the once-a-day limit allows another.
+        confirmation_long_ago = factory.Trait(
+            confirmation_sent_at=factory.LazyFunction(
+                lambda: timezone.now() - datetime.timedelta(days=2)
+            )
         )

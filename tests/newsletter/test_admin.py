@@ -216,9 +216,7 @@ def test_a_file_that_is_not_utf8_or_not_csv_gets_a_clear_error(author_client):
 def test_resend_confirmation_is_limited_to_one_a_day_per_address(
     author_client, django_capture_on_commit_callbacks
 ):
-    old = SubscriberFactory(
-        pending=True, confirmation_sent_at=timezone.now() - timezone.timedelta(days=2)
-    )
+    old = SubscriberFactory(pending=True, confirmation_long_ago=True)
     fresh = SubscriberFactory(pending=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = author_client.post(

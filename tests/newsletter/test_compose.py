@@ -1,10 +1,9 @@
-"""Acceptance 5: the composer pre-selects this week's published posts, ranked."""
+"""The composer pre-selects this week's published posts, ranked."""
 
 import datetime
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
 from newsletter.editions import compose_weekly_edition
 from newsletter.models import Edition, EditionHeadline, Headline
@@ -102,12 +101,10 @@ def test_a_default_subject_and_preheader_are_written(week, settings):
     assert edition.preheader == "Featured, and 4 more"
 
 
-def test_the_command_composes_the_same_draft(capsys):
-    PostFactory(title="Yesterday", publish_at=timezone.now() - datetime.timedelta(days=1))
-    PostFactory(
-        title="Featured", publish_at=timezone.now() - datetime.timedelta(days=4), featured=True
-    )
-    PostFactory(title="Too old", publish_at=timezone.now() - datetime.timedelta(days=8))
+def test_the_command_composes_the_same_draft(capsys, now, yesterday):
+    PostFactory(title="Yesterday", publish_at=yesterday)
+    PostFactory(title="Featured", publish_at=now - datetime.timedelta(days=4), featured=True)
+    PostFactory(title="Too old", publish_at=now - datetime.timedelta(days=8))
     call_command("compose_weekly_edition")
     edition = Edition.objects.get()
     assert titles(edition) == ["Featured", "Yesterday"]

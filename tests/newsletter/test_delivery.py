@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import delivery
+from blog.models import Post
+from newsletter import delivery, editions, tasks
 from newsletter.models import Delivery, Edition, Subscriber
 from tests.factories import StaffFactory
 from tests.newsletter.editions_support import make_edition
@@ -19,14 +20,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def start(edition):
-    return delivery.freeze_recipients(edition=edition, now=timezone.now())
+    return editions.freeze_recipients(edition=edition, now=timezone.now())
 
 
 def test_sending_twice_and_running_the_command_twice_sends_once(counting_sink):
     readers = [SubscriberFactory() for _ in range(12)]
     edition = make_edition()
-    assert delivery.start_sending(edition=edition, now=timezone.now()) == 12
-    assert delivery.start_sending(edition=edition, now=timezone.now()) == 0
+    assert tasks.send_now(edition=edition, now=timezone.now()) == 12
+    assert tasks.send_now(edition=edition, now=timezone.now()) == 0
     call_command("send_edition", edition.pk)
     call_command("send_edition", edition.pk)
     assert counting_sink.counts == {reader.email: 1 for reader in readers}
@@ -105,7 +106,7 @@ def test_repeated_hard_bounces_mark_the_subscriber_bounced(counting_sink, settin
     assert gone.unsubscribed_at is not None
 
 
-def test_a_temporary_refusal_is_retried_after_a_backoff(counting_sink, settings):
+def test_a_temporary_refusal_is_retried_after_a_backoff(counting_sink, settings, now):
     settings.NEWSLETTER_RETRY_BASE_SECONDS = 60
     later = SubscriberFactory(email="greylisted@example.org")
     counting_sink.handler.refuse_for_now.add(later.email)
@@ -114,7 +115,7 @@ def test_a_temporary_refusal_is_retried_after_a_backoff(counting_sink, settings)
     delivery.deliver(edition=edition)
     row = Delivery.objects.get(subscriber=later)
     assert row.status == Delivery.Status.PENDING and row.attempts == 1
-    assert row.available_at > timezone.now() + datetime.timedelta(seconds=50)
+    assert row.available_at > now + datetime.timedelta(seconds=50)
     edition.refresh_from_db()
     assert edition.status == Edition.Status.SENDING
 
@@ -126,7 +127,7 @@ def test_a_temporary_refusal_is_retried_after_a_backoff(counting_sink, settings)
     assert edition.status == Edition.Status.SENT
 
 
-def test_an_unreachable_server_stops_the_batch_and_keeps_the_edition_sending(settings):
+def test_an_unreachable_server_stops_the_batch_and_keeps_the_edition_sending(settings, now):
     settings.NEWSLETTER_RETRY_BASE_SECONDS = 30
     settings.MAILERS = {
         **settings.MAILERS,
@@ -145,10 +146,10 @@ def test_an_unreachable_server_stops_the_batch_and_keeps_the_edition_sending(set
     assert edition.temporary_errors == 1 and "Connection" in edition.last_error
     row = Delivery.objects.get()
     assert row.status == Delivery.Status.PENDING
-    assert row.available_at > timezone.now() + datetime.timedelta(seconds=20)
+    assert row.available_at > now + datetime.timedelta(seconds=20)
 
 
-def test_rows_of_a_dead_worker_are_sent_once_their_lease_ran_out(counting_sink):
+def test_rows_of_a_dead_worker_are_sent_once_their_lease_ran_out(counting_sink, now):
     readers = [SubscriberFactory() for _ in range(3)]
     edition = make_edition()
     start(edition)
@@ -156,55 +157,59 @@ def test_rows_of_a_dead_worker_are_sent_once_their_lease_ran_out(counting_sink):
     assert len(claimed) == 2  # ...and the worker holding them dies here.
     delivery.deliver(edition=edition)
     assert counting_sink.total == 1  # only the unclaimed one: the lease still runs
-    later = timezone.now() + datetime.timedelta(seconds=301)
+    later = now + datetime.timedelta(seconds=301)  # the 300 s lease has run out
     result = delivery.send_batch(edition=edition, now=later)
     assert result.sent == 2
     assert counting_sink.counts == {reader.email: 1 for reader in readers}
 
 
-def test_a_worker_stops_before_its_lease_runs_out(counting_sink, settings):
+def paced(fake_clock, rate: float) -> delivery.Pacer:
+    """The worker's pacer on a fake clock: its sleeps are counted, not waited."""
+    return delivery.Pacer(rate, clock=fake_clock.monotonic, sleep=fake_clock.sleep)
+
+
+def test_a_worker_stops_before_its_lease_runs_out(counting_sink, settings, fake_clock):
     settings.NEWSLETTER_LEASE_SECONDS = delivery.LEASE_SAFETY_SECONDS + 1
-    settings.NEWSLETTER_SEND_RATE = 10
     settings.NEWSLETTER_BATCH_SIZE = 50
     readers = [SubscriberFactory() for _ in range(20)]
     edition = make_edition()
     start(edition)
-    first = delivery.send_batch(edition=edition, now=timezone.now())
-    assert 5 <= first.sent < 20  # about one second's worth at 10 per second
+    pacer = paced(fake_clock, rate=8)
+    first = delivery.send_batch(edition=edition, now=timezone.now(), pacer=pacer)
+    # One second of lease to spend, one message every 1/8 s: messages start at 0 s, 1/8 s, ...
+    # 9/8 s (the last one begun while the second had not run out), then the worker stops.
+    assert first.sent == 10
     assert Delivery.objects.filter(status=Delivery.Status.SENDING).count() == 0
-    delivery.deliver(edition=edition)
+    delivery.deliver(edition=edition, pacer=pacer)
     assert counting_sink.counts == {reader.email: 1 for reader in readers}
 
 
-def test_the_send_rate_is_respected(counting_sink, settings):
-    settings.NEWSLETTER_SEND_RATE = 20
+def test_the_send_rate_is_respected(counting_sink, fake_clock):
     for _ in range(11):
         SubscriberFactory()
     edition = make_edition()
     start(edition)
-    began = time.monotonic()
-    delivery.deliver(edition=edition)
-    assert time.monotonic() - began >= 0.5  # 11 messages, 1/20 s apart
+    delivery.deliver(edition=edition, pacer=paced(fake_clock, rate=20))
     assert counting_sink.total == 11
+    assert fake_clock.sleeps == [pytest.approx(0.05)] * 10  # 11 messages, 1/20 s apart
+    assert fake_clock.now == pytest.approx(0.5)
 
 
 def test_an_edition_linking_to_a_draft_cannot_be_sent(counting_sink):
-    from blog.models import Post
-
     SubscriberFactory()
     edition = make_edition()
     Post.objects.filter(pk=edition.items.first().post_id).update(status=Post.Status.DRAFT)
-    with pytest.raises(delivery.NotReady, match="not published"):
+    with pytest.raises(editions.NotReady, match="not published"):
         start(edition)
     edition.refresh_from_db()
     assert edition.status == Edition.Status.DRAFT and not Delivery.objects.exists()
 
 
-def test_a_scheduled_edition_goes_out_at_its_time(counting_sink):
+def test_a_scheduled_edition_goes_out_at_its_time(counting_sink, tomorrow):
     reader = SubscriberFactory()
     edition = make_edition()
-    send_at = timezone.now() + datetime.timedelta(hours=1)
-    delivery.schedule(edition=edition, send_at=send_at, now=timezone.now())
+    send_at = tomorrow
+    tasks.send_later(edition=edition, send_at=send_at, now=timezone.now())
     call_command("send_due_editions")
     assert counting_sink.total == 0
     edition.refresh_from_db()
@@ -227,13 +232,14 @@ def test_the_command_prints_a_progress_bar(counting_sink, capsys):
     assert "Done: 4 sent, 0 failed, 0 skipped." in out
 
 
+@pytest.mark.slow
 # Stopping aiosmtpd with a client connected makes asyncio complain while tearing down its
 # transport (a TypeError inside asyncio's own __del__), which is the sink's business, not ours.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_smtp_down_for_part_of_the_send_loses_and_duplicates_nothing(
     counting_sink, settings, client
 ):
-    """Acceptance 3: the sink stops mid-send and comes back; the command waits it out."""
+    """The sink stops mid-send and comes back; the command waits it out (real seconds)."""
     settings.NEWSLETTER_RETRY_BASE_SECONDS = 1
     settings.NEWSLETTER_BATCH_SIZE = 10
     settings.NEWSLETTER_SEND_RATE = 100

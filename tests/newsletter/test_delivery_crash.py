@@ -1,4 +1,4 @@
-"""Acceptance 2 (a): SIGKILL the worker mid-send, twice, restart it: everyone gets one copy.
+"""SIGKILL the worker mid-send, twice, restart it: everyone gets one copy.
 
 The worker is the real `manage.py send_edition` in its own process, on a site of its own
 (tests/newsletter/worker_site.py explains why the test database cannot be shared), sending
@@ -50,6 +50,7 @@ def wait_for(condition, *, timeout: float, what: str):
         time.sleep(0.002)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_send_and_restarted_sends_every_copy_once(sink, tmp_path):
     env = site_env(
         tmp_path,

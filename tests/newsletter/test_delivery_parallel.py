@@ -1,4 +1,4 @@
-"""Acceptance 2 (c): two workers claiming at the same time never send a delivery twice."""
+"""Two workers claiming at the same time never send a delivery twice."""
 
 import threading
 
@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from newsletter import delivery
+from newsletter import delivery, editions
 from newsletter.models import Delivery, Edition, Subscriber
 from tests.newsletter.editions_support import make_edition
 
@@ -27,7 +27,7 @@ def test_two_workers_in_parallel_never_send_the_same_delivery_twice(counting_sin
         for n in range(400)
     )
     edition = make_edition()
-    delivery.freeze_recipients(edition=edition, now=now)
+    editions.freeze_recipients(edition=edition, now=now)
     start = threading.Barrier(2)
     sent_by = {}
 

@@ -1,14 +1,14 @@
 """The author's side: compose, preview, test, send or schedule, and watch the progress."""
 
-import datetime
 import json
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import delivery
+from newsletter import delivery, editions
 from newsletter.models import Delivery, Edition, Headline, HeadlineFeed, LinkClick
 from tests.factories import PostFactory, StaffFactory, UserFactory
 from tests.newsletter.editions_support import make_edition
@@ -113,37 +113,35 @@ def test_send_needs_a_confirmation_and_pressing_it_twice_sends_once(client, auth
     assert not mail.outbox
     for _ in range(2):
         with pytest.MonkeyPatch.context() as patch:
-            from django.db import transaction
-
             patch.setattr(transaction, "on_commit", lambda callback, **kwargs: callback())
-            client.post(admin_url("send", edition.pk), {"action": "now"})
+            client.post(admin_url("send_now", edition.pk))
     assert sorted(message.to[0] for message in mail.outbox) == sorted(r.email for r in readers)
     edition.refresh_from_db()
     assert edition.status == Edition.Status.SENT
 
 
-def test_schedule_and_cancel_the_schedule(client, author):
+def test_schedule_and_cancel_the_schedule(client, author, tomorrow):
     edition = make_edition()
-    when = timezone.localtime() + datetime.timedelta(days=1)
+    when = timezone.localtime(tomorrow)
     response = client.post(
-        admin_url("send", edition.pk),
-        {"action": "schedule", "send_at": when.strftime("%Y-%m-%dT%H:%M")},
+        admin_url("schedule", edition.pk),
+        {"send_at": when.strftime("%Y-%m-%dT%H:%M")},
     )
     assert response.status_code == 302
     edition.refresh_from_db()
     assert edition.status == Edition.Status.SCHEDULED
     assert abs((edition.send_at - when).total_seconds()) < 60
-    client.post(admin_url("send", edition.pk), {"action": "unschedule"})
+    client.post(admin_url("unschedule", edition.pk))
     edition.refresh_from_db()
     assert edition.status == Edition.Status.DRAFT and edition.send_at is None
 
 
-def test_scheduling_in_the_past_is_refused_with_a_message(client, author):
+def test_scheduling_in_the_past_is_refused_with_a_message(client, author, yesterday):
     edition = make_edition()
-    when = timezone.localtime() - datetime.timedelta(hours=1)
+    when = timezone.localtime(yesterday)
     response = client.post(
-        admin_url("send", edition.pk),
-        {"action": "schedule", "send_at": when.strftime("%Y-%m-%dT%H:%M")},
+        admin_url("schedule", edition.pk),
+        {"send_at": when.strftime("%Y-%m-%dT%H:%M")},
         follow=True,
     )
     assert "Choose a time in the future" in response.content.decode()
@@ -158,10 +156,21 @@ def test_an_edition_with_a_draft_post_cannot_be_sent_from_the_admin(client, auth
     post.status = post.Status.DRAFT
     post.save()
     page = client.get(admin_url("send", edition.pk)).content.decode()
-    assert "not published yet" in page and 'value="now"' not in page
-    client.post(admin_url("send", edition.pk), {"action": "now"})
+    assert "not published yet" in page and admin_url("send_now", edition.pk) not in page
+    client.post(admin_url("send_now", edition.pk))
     edition.refresh_from_db()
     assert edition.status == Edition.Status.DRAFT
+
+
+@pytest.mark.parametrize("action", ["send_now", "schedule", "unschedule", "resume", "send_test"])
+def test_sending_buttons_take_post_only_and_a_get_changes_nothing(client, author, action):
+    SubscriberFactory()
+    edition = make_edition()
+    assert client.get(admin_url(action, edition.pk)).status_code == 405
+    assert client.head(admin_url(action, edition.pk)).status_code == 405
+    edition.refresh_from_db()
+    assert edition.status == Edition.Status.DRAFT and not Delivery.objects.exists()
+    assert not mail.outbox
 
 
 def test_progress_json_is_for_staff_only(client):
@@ -176,7 +185,7 @@ def test_the_edition_page_shows_progress_errors_and_clicks(client, author):
     for _ in range(4):
         SubscriberFactory()
     edition = make_edition()
-    delivery.freeze_recipients(edition=edition, now=timezone.now())
+    editions.freeze_recipients(edition=edition, now=timezone.now())
     delivery.claim_batch(edition=edition, now=timezone.now(), size=1)
     Delivery.objects.filter(status=Delivery.Status.PENDING).update(
         status="sent", sent_at=timezone.now()

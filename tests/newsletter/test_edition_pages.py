@@ -1,13 +1,13 @@
 """The public side of editions: archive, web version and the click counter."""
 
-from datetime import timedelta
-
 import pytest
+from django.core import signing
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
-from newsletter import delivery
+from newsletter import delivery, editions
 from newsletter.models import Edition, LinkClick
 from newsletter.rendering import click_token
 from tests.factories import PostFactory
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def sent_edition(**fields):
     edition = make_edition(**fields)
-    delivery.freeze_recipients(edition=edition, now=timezone.now())
+    editions.freeze_recipients(edition=edition, now=timezone.now())
     delivery.deliver(edition=edition)
     edition.refresh_from_db()
     assert edition.status == Edition.Status.SENT
@@ -64,11 +64,11 @@ def test_a_post_unpublished_after_the_send_disappears_from_the_web_version(clien
     assert post.title not in html
 
 
-def test_drafts_scheduled_and_post_emails_have_no_web_version(client):
+def test_drafts_scheduled_and_post_emails_have_no_web_version(client, now):
     draft = make_edition()
     scheduled = make_edition(status=Edition.Status.SCHEDULED, send_at=timezone.now())
-    post_email = delivery.announce_post(
-        post_id=PostFactory(publish_at=timezone.now() - timedelta(minutes=1)).pk,
+    post_email = editions.announce_post(
+        post_id=PostFactory(publish_at=now).pk,
         now=timezone.now(),
     )
     assert post_email is not None and post_email.status == Edition.Status.SENDING
@@ -81,19 +81,16 @@ def test_the_web_version_exists_from_the_first_email_on(client):
     """The first recipients may open "read on the web" while the last are still waiting."""
     SubscriberFactory()
     edition = make_edition()
-    delivery.freeze_recipients(edition=edition, now=timezone.now())
+    editions.freeze_recipients(edition=edition, now=timezone.now())
     assert client.get(edition.get_absolute_url()).status_code == 200
 
 
 def test_is_archived_agrees_with_the_archived_queryset():
     SubscriberFactory()
-    editions = [
-        make_edition(subject="draft"),
-        make_edition(subject="scheduled", status="scheduled", send_at=timezone.now()),
-    ]
-    sending = make_edition(subject="sending")
-    delivery.freeze_recipients(edition=sending, now=timezone.now())
-    editions += [sending, sent_edition(subject="sent")]
+    make_edition(subject="draft")
+    make_edition(subject="scheduled", status="scheduled", send_at=timezone.now())
+    editions.freeze_recipients(edition=make_edition(subject="sending"), now=timezone.now())
+    sent_edition(subject="sent")
     archived = set(Edition.objects.archived())
     for edition in Edition.objects.all():
         assert edition.is_archived == (edition in archived)
@@ -117,10 +114,8 @@ def test_sending_an_edition_refreshes_the_cached_archive(client):
     assert "No edition has gone out yet" in client.get(archive).content.decode()
     edition = make_edition(subject="Fresh off the press")
     with pytest.MonkeyPatch.context() as patch:
-        from django.db import transaction
-
         patch.setattr(transaction, "on_commit", lambda callback, **kwargs: callback())
-        delivery.freeze_recipients(edition=edition, now=timezone.now())
+        editions.freeze_recipients(edition=edition, now=timezone.now())
         delivery.deliver(edition=edition)
     assert "Fresh off the press" in client.get(archive).content.decode()
 
@@ -171,8 +166,6 @@ def test_a_signed_link_to_a_non_web_scheme_is_refused(client):
 
 
 def test_a_click_link_signed_for_another_purpose_is_refused(client):
-    from django.core import signing
-
     token = signing.Signer(salt="newsletter.unsubscribe").sign_object(
         {"e": 1, "u": "https://evil.example"}
     )

@@ -1,4 +1,4 @@
-"""Acceptance 1: an edition sent through a real SMTP server, read as a mail client would."""
+"""An edition sent through a real SMTP server, read as a mail client would."""
 
 import re
 from urllib.parse import urlsplit
@@ -7,8 +7,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from newsletter import delivery
+from newsletter import delivery, editions, tasks
 from newsletter.models import Delivery, Edition, Subscriber
+from tests.factories import ImageFactory
 from tests.newsletter.editions_support import make_edition
 from tests.newsletter.factories import SubscriberFactory
 
@@ -25,7 +26,7 @@ def https_site(settings):
 
 
 def send(edition):
-    delivery.start_sending(edition=edition, now=timezone.now())
+    tasks.send_now(edition=edition, now=timezone.now())
     edition.refresh_from_db()
     return edition
 
@@ -89,8 +90,6 @@ def test_every_received_message_is_a_well_formed_newsletter(
 
 
 def test_images_in_the_html_carry_alt_text_and_dimensions(settings, tmp_path):
-    from tests.factories import ImageFactory
-
     settings.MEDIA_ROOT = tmp_path
     edition = make_edition(posts=1, headlines=0)
     ImageFactory(post=edition.items.get().post, is_cover=True)
@@ -127,7 +126,7 @@ def test_links_go_straight_to_their_target_when_click_counting_is_off(settings):
 def test_the_body_is_frozen_with_the_recipients():
     SubscriberFactory()
     edition = make_edition()
-    delivery.freeze_recipients(edition=edition, now=timezone.now())
+    editions.freeze_recipients(edition=edition, now=timezone.now())
     post = edition.items.first().post
     old_title = post.title
     post.title = "A new title after the send started"

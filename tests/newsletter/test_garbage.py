@@ -1,4 +1,4 @@
-"""Acceptance 8: every public newsletter view answers garbage with a 4xx and words, never a 500."""
+"""Every public newsletter view answers garbage with a 4xx and words, never a 500."""
 
 import pytest
 from django.test import Client

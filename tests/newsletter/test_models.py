@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
-from newsletter import services, tokens
+from newsletter import subscriptions, tokens
 from newsletter.addresses import normalise_email
 from newsletter.models import Subscriber, Suppression
 from tests.newsletter.factories import SubscriberFactory
@@ -79,7 +79,7 @@ def test_a_bounce_is_recorded_as_bounced():
 
 def test_erasure_keeps_only_a_hash_that_stops_future_imports():
     SubscriberFactory(email="gone@example.org")
-    assert services.erase_subscribers(subscribers=Subscriber.objects.all()) == 1
+    assert subscriptions.erase_subscribers(subscribers=Subscriber.objects.all()) == 1
     assert Subscriber.objects.count() == 0
     entry = Suppression.objects.get()
     assert "gone" not in entry.digest
@@ -87,17 +87,15 @@ def test_erasure_keeps_only_a_hash_that_stops_future_imports():
 
 
 def test_a_confirmation_link_stops_working_when_a_newer_one_is_sent(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, now
 ):
-    subscriber = SubscriberFactory(
-        pending=True, confirmation_sent_at=timezone.now() - datetime.timedelta(days=2)
-    )
+    subscriber = SubscriberFactory(pending=True, confirmation_long_ago=True)
     old_nonce = subscriber.confirmation_nonce
-    services.resend_confirmations(subscribers=Subscriber.objects.all(), now=timezone.now())
-    outcome = services.confirm_subscription(
-        subscriber=subscriber, nonce=old_nonce, ip=None, now=timezone.now()
+    subscriptions.resend_confirmations(subscribers=Subscriber.objects.all(), now=now)
+    outcome = subscriptions.confirm_subscription(
+        subscriber=subscriber, nonce=old_nonce, ip=None, now=now
     )
-    assert outcome == services.Confirmation.REPLACED
+    assert outcome == subscriptions.Confirmation.REPLACED
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.PENDING
 
@@ -114,9 +112,9 @@ def test_confirm_tokens_are_salted_apart_from_other_tokens():
     )
 
 
-def test_purge_drops_old_unconfirmed_signups_and_restores_earlier_opt_outs(settings):
+def test_purge_drops_old_unconfirmed_signups_and_restores_earlier_opt_outs(settings, now):
     settings.NEWSLETTER_PENDING_PURGE_DAYS = 7
-    old = timezone.now() - datetime.timedelta(days=8)
+    old = now - datetime.timedelta(days=8)
     never_confirmed = SubscriberFactory(pending=True, signed_up_at=old)
     came_back = SubscriberFactory(
         pending=True, signed_up_at=old, unsubscribed_at=old, unsubscribe_method="link"

@@ -1,9 +1,10 @@
-"""Acceptance 7 (cacheable pages carrying the form) and the pages' query budgets."""
+"""Cacheable pages carrying the form, and the pages' query budgets."""
 
 import pytest
 from django.urls import reverse
 
 from newsletter import tokens
+from newsletter.consent import current_consent_text
 from tests.factories import PostFactory
 from tests.newsletter.factories import SubscriberFactory
 
@@ -47,8 +48,6 @@ def test_the_signup_form_is_in_the_footer_and_under_the_post(client, post):
 
 
 def test_the_form_is_labelled_and_shows_the_current_consent_text(client):
-    from newsletter.consent import current_consent_text
-
     html = client.get(reverse("newsletter:subscribe")).content.decode()
     assert '<label class="signup-form__label" for="signup-page-email">Email address</label>' in html
     assert 'aria-describedby="signup-page-consent"' in html

@@ -5,10 +5,11 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import IntegrityError
 from django.utils import timezone
 
 from blog.models import Post
-from newsletter import delivery
+from newsletter import editions
 from newsletter.models import Edition, Subscriber
 from tests.factories import PostFactory
 from tests.newsletter.factories import SubscriberFactory
@@ -31,8 +32,8 @@ def recipients():
     return sorted(message.to[0] for message in mail.outbox)
 
 
-def test_publishing_a_post_emails_every_post_subscribers_once(readers):
-    post = PostFactory(publish_at=timezone.now() - datetime.timedelta(minutes=1))
+def test_publishing_a_post_emails_every_post_subscribers_once(readers, now):
+    post = PostFactory(publish_at=now)
     assert recipients() == [readers["every"].email]
     message = mail.outbox[0].message()
     assert message["Subject"] == post.title
@@ -59,7 +60,7 @@ def test_a_draft_is_never_announced(readers):
 
 
 def test_a_scheduled_post_is_announced_when_its_time_comes_not_before(readers):
-    post = PostFactory(publish_at=timezone.now() + datetime.timedelta(hours=2))
+    post = PostFactory(scheduled=True)
     call_command("send_due_editions")
     assert mail.outbox == []
     Post.objects.filter(pk=post.pk).update(publish_at=timezone.now())
@@ -68,20 +69,18 @@ def test_a_scheduled_post_is_announced_when_its_time_comes_not_before(readers):
     assert recipients() == [readers["every"].email]
 
 
-def test_a_post_unpublished_before_its_time_is_never_announced(readers):
-    post = PostFactory(publish_at=timezone.now() + datetime.timedelta(seconds=1))
+def test_a_post_unpublished_before_its_time_is_never_announced(readers, now):
+    post = PostFactory(scheduled=True)
     post.status = Post.Status.DRAFT
     post.save()
-    Post.objects.filter(pk=post.pk).update(
-        publish_at=timezone.now() - datetime.timedelta(seconds=1)
-    )
-    delivery.announce_post(post_id=post.pk, now=timezone.now())
+    Post.objects.filter(pk=post.pk).update(publish_at=now)  # its time has come, as a draft
+    editions.announce_post(post_id=post.pk, now=timezone.now())
     call_command("send_due_editions")
     assert mail.outbox == []
 
 
-def test_editing_a_post_published_long_ago_announces_nothing(readers):
-    old = PostFactory(publish_at=timezone.now() - datetime.timedelta(days=30))
+def test_editing_a_post_published_long_ago_announces_nothing(readers, now):
+    old = PostFactory(publish_at=now - datetime.timedelta(days=30))
     mail.outbox.clear()
     old.title = "Updated with a correction"
     old.save()
@@ -90,8 +89,6 @@ def test_editing_a_post_published_long_ago_announces_nothing(readers):
 
 
 def test_the_database_refuses_a_second_announcement_of_a_post(readers):
-    from django.db import IntegrityError
-
     post = PostFactory()
     Edition.objects.create(kind=Edition.Kind.POST, post=post, subject="One")
     with pytest.raises(IntegrityError):

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from newsletter import tokens
-from newsletter.models import Subscriber
+from newsletter.models import Subscriber, Suppression
 from tests.newsletter.factories import SubscriberFactory
 from tests.newsletter.support import ORIGIN
 
@@ -86,8 +86,6 @@ def test_an_unsubscribed_reader_sees_how_to_come_back_instead_of_choices(client)
 
 
 def test_a_subscriber_deletes_their_data_and_only_a_suppression_entry_remains(client):
-    from newsletter.models import Suppression
-
     subscriber = SubscriberFactory(email="erase-me@example.org")
     token = tokens.make_preferences_token(subscriber)
     erase = reverse("newsletter:erase", kwargs={"token": token})

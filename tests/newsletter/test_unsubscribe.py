@@ -1,11 +1,12 @@
-"""Acceptance 2: RFC 8058 one-click unsubscribe, the GET page, tampered tokens, key rotation."""
+"""RFC 8058 one-click unsubscribe, the GET page, tampered tokens, key rotation."""
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import emails, tokens
+from newsletter import emails, subscriptions, tokens
 from newsletter.models import Subscriber
 from tests.newsletter.factories import SubscriberFactory
 
@@ -145,13 +146,9 @@ def test_list_headers_follow_rfc_8058_and_2919(settings):
 def test_an_unsubscribed_address_gets_no_confirmation_when_the_admin_resends(
     django_capture_on_commit_callbacks,
 ):
-    from django.core import mail
-
-    from newsletter import services
-
     SubscriberFactory(status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        queued, skipped = services.resend_confirmations(
+        queued, skipped = subscriptions.resend_confirmations(
             subscribers=Subscriber.objects.all(), now=timezone.now()
         )
     assert (queued, skipped, mail.outbox) == (0, 0, [])

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from newsletter import services
+from newsletter import subscriptions
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         days = settings.NEWSLETTER_PENDING_PURGE_DAYS
         self.stdout.write(f"Purging signups left unconfirmed for more than {days} day(s)…")
-        deleted, returned = services.purge_pending(now=timezone.now())
+        deleted, returned = subscriptions.purge_pending(now=timezone.now())
         self.stdout.write(
             self.style.SUCCESS(
                 f"{deleted} unconfirmed address(es) deleted, "

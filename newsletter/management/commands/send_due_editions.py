@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from newsletter import delivery
+from newsletter import delivery, editions
 
 
 class Command(BaseCommand):
@@ -11,10 +11,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        editions = delivery.send_due(now=timezone.now())
-        if not editions:
+        sending = editions.start_due(now=timezone.now())
+        if not sending:
             self.stdout.write("Nothing to send.")
-        for edition in editions:
+        for edition in sending:
             sent = delivery.deliver(edition=edition, wait=True)
             state = delivery.progress(edition)
             self.stdout.write(

@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from newsletter import delivery
+from newsletter import delivery, editions
 from newsletter.models import Edition
 
 BAR_WIDTH = 30
@@ -36,8 +36,8 @@ class Command(BaseCommand):
                 )
         if edition.is_editable:
             try:
-                recipients = delivery.freeze_recipients(edition=edition, now=timezone.now())
-            except delivery.NotReady as err:
+                recipients = editions.freeze_recipients(edition=edition, now=timezone.now())
+            except editions.NotReady as err:
                 raise CommandError(str(err)) from err
             self.stdout.write(f"Sending “{edition.subject}” to {recipients} subscriber(s).")
         else:

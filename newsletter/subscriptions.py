@@ -21,26 +21,22 @@ from newsletter import emails
 from newsletter.addresses import normalise_email, suppression_digest
 from newsletter.consent import CONSENT_TEXTS
 from newsletter.models import Subscriber, Suppression
+from newsletter.tasks import send_import_confirmations
 
 logger = logging.getLogger(__name__)
 
-# One confirmation email per address per day, however often the form is sent (N8, anti-bombing).
+# One confirmation email per address per day, however often the form is sent: someone typing a
+# stranger's address into the form again and again gets them one email a day, not a flood.
 CONFIRMATION_RESEND_INTERVAL = datetime.timedelta(hours=24)
 IMPORT_BATCH_SIZE = 1000
-
-
-def send_confirmation(*, subscriber_id: int) -> None:
-    """Build and hand over the confirmation email for a subscriber still waiting for it."""
-    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
-    if subscriber is None or not subscriber.confirmation_nonce:
-        return
-    emails.confirmation_message(subscriber).send()
 
 
 def _queue_confirmation(subscriber: Subscriber, *, now: datetime.datetime) -> None:
     subscriber.confirmation_nonce = secrets.token_urlsafe(12)
     subscriber.confirmation_sent_at = now
-    transaction.on_commit(partial(send_confirmation, subscriber_id=subscriber.pk), robust=True)
+    transaction.on_commit(
+        partial(emails.send_confirmation, subscriber_id=subscriber.pk), robust=True
+    )
 
 
 def _may_send_confirmation(subscriber: Subscriber, *, now: datetime.datetime) -> bool:
@@ -268,8 +264,6 @@ def import_subscribers(
     (suppressed) addresses are skipped; rows that say an address unsubscribed or bounced keep
     that status, so an import can never turn an opt-out back into a subscription.
     """
-    from newsletter.tasks import send_import_confirmations
-
     report = ImportReport()
     existing = {address.lower() for address in Subscriber.objects.values_list("email", flat=True)}
     suppressed = set(Suppression.objects.values_list("digest", flat=True))

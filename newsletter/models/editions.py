@@ -1,168 +1,14 @@
+"""Editions (weekly, or one new post), what they carry, and one delivery per recipient."""
+
 import datetime
-import secrets
 
 from django.db import models
-from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 
-from newsletter.addresses import normalise_email, suppression_digest
-
-
-def new_subscriber_key() -> str:
-    """The random part of every link sent to a subscriber (never their id, never guessable)."""
-    return secrets.token_urlsafe(18)
-
-
-class SubscriberQuerySet(models.QuerySet):
-    def with_email(self, address: str):
-        """The subscriber for this address, whatever its case ("Zoe@" and "zoe@" are one)."""
-        return self.filter(email__iexact=normalise_email(address))
-
-    def active(self):
-        """Confirmed subscribers: the only addresses any newsletter mail may go to."""
-        return self.filter(status=Subscriber.Status.ACTIVE)
-
-    def pending(self):
-        """Addresses that asked to subscribe and have not confirmed yet."""
-        return self.filter(status=Subscriber.Status.PENDING)
-
-    def unconfirmed_before(self, cutoff: datetime.datetime):
-        """Pending requests older than `cutoff`: the link has long expired, so they are purged."""
-        return self.pending().filter(signed_up_at__lt=cutoff)
-
-    def status_counts(self) -> dict[str, int]:
-        """How many subscribers each status holds, every status present (the admin's summary)."""
-        counts = dict.fromkeys(Subscriber.Status.values, 0)
-        rows = self.order_by().values_list("status").annotate(n=models.Count("pk"))
-        counts.update(dict(rows))
-        return counts
-
-
-class Subscriber(models.Model):
-    """One address on the list, with the record of how and when it agreed to be there."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending confirmation"
-        ACTIVE = "active", "Active"
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-        BOUNCED = "bounced", "Bounced"
-
-    class Cadence(models.TextChoices):
-        WEEKLY = "weekly", "The weekly edition only"
-        EVERY_POST = "every_post", "The weekly edition and every new post"
-
-    class UnsubscribeMethod(models.TextChoices):
-        ONE_CLICK = "one-click", "One-click (from the mail program)"
-        LINK = "link", "Link in an email"
-        ADMIN = "admin", "By the author in the admin"
-        BOUNCE = "bounce", "Address bounced"
-        COMPLAINT = "complaint", "Spam complaint"
-
-    email = models.EmailField(max_length=254)
-    status = models.CharField(max_length=12, choices=Status, default=Status.PENDING)
-    cadence = models.CharField(max_length=12, choices=Cadence, default=Cadence.WEEKLY)
-    key = models.CharField(max_length=32, unique=True, default=new_subscriber_key, editable=False)
-    confirmation_nonce = models.CharField(max_length=32, blank=True, editable=False)
-
-    # The consent record (GDPR Art. 7(1)): what was agreed, where, when and from which address.
-    signed_up_at = models.DateTimeField(default=timezone.now)
-    signup_source = models.CharField(
-        max_length=200, blank=True, help_text="The form or route the address came from."
-    )
-    signup_url = models.CharField(max_length=500, blank=True, help_text="The page of the form.")
-    consent_text_version = models.CharField(max_length=20, blank=True)
-    consent_text = models.TextField(blank=True, help_text="The exact words the person agreed to.")
-    signup_ip = models.GenericIPAddressField(null=True, blank=True)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    confirmed_ip = models.GenericIPAddressField(null=True, blank=True)
-    unsubscribed_at = models.DateTimeField(null=True, blank=True)
-    unsubscribe_method = models.CharField(
-        max_length=12, choices=UnsubscribeMethod, blank=True, default=""
-    )
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = SubscriberQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-signed_up_at", "-id"]
-        get_latest_by = "signed_up_at"
-        constraints = [
-            models.UniqueConstraint(Lower("email"), name="subscriber_email_ci_unique"),
-            models.CheckConstraint(
-                condition=~models.Q(status="active") | models.Q(confirmed_at__isnull=False),
-                name="subscriber_active_is_confirmed",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["status", "signed_up_at"], name="subscriber_status_idx"),
-        ]
-
-    def __str__(self):
-        return self.email
-
-    def save(self, *args, **kwargs):
-        self.email = normalise_email(self.email)
-        super().save(*args, **kwargs)
-
-    @property
-    def is_active(self) -> bool:
-        """Mirrors `SubscriberQuerySet.active()` for one instance."""
-        return self.status == self.Status.ACTIVE
-
-    def unsubscribe(self, *, method: str, now: datetime.datetime) -> bool:
-        """Stop all mail to this address at once; False when it was already stopped."""
-        if self.status in (self.Status.UNSUBSCRIBED, self.Status.BOUNCED):
-            return False
-        bounced = method == self.UnsubscribeMethod.BOUNCE
-        self.status = self.Status.BOUNCED if bounced else self.Status.UNSUBSCRIBED
-        self.unsubscribed_at = now
-        self.unsubscribe_method = method
-        self.confirmation_nonce = ""
-        self.save(
-            update_fields=[
-                "status",
-                "unsubscribed_at",
-                "unsubscribe_method",
-                "confirmation_nonce",
-                "updated_at",
-            ]
-        )
-        return True
-
-
-class SuppressionQuerySet(models.QuerySet):
-    def matching(self, address: str):
-        """The entry for this address, if it was erased."""
-        return self.filter(digest=suppression_digest(address))
-
-
-class Suppression(models.Model):
-    """An address that must never be mailed again unless it re-subscribes and confirms.
-
-    Only a SHA-256 of the normalised address is kept: after an erasure the address itself is
-    gone, but an import or a bulk send can still recognise it and leave it out.
-    """
-
-    class Reason(models.TextChoices):
-        ERASED = "erased", "Erased on request"
-
-    digest = models.CharField(max_length=64, unique=True)
-    reason = models.CharField(max_length=12, choices=Reason, default=Reason.ERASED)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = SuppressionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.get_reason_display()} on {self.created_at:%Y-%m-%d}"
-
-
-# Weekly edition (issue 6): editions, their posts and headlines, and one delivery per recipient.
+from core.markup import render_post_body
+from newsletter.models.headlines import Headline
+from newsletter.models.subscribers import Subscriber
 
 
 class EditionQuerySet(models.QuerySet):
@@ -183,6 +29,7 @@ class EditionQuerySet(models.QuerySet):
         return self.filter(status=Edition.Status.SCHEDULED, send_at__lte=now)
 
     def sending(self):
+        """Editions the worker is delivering (or will resume after an outage or a crash)."""
         return self.filter(status=Edition.Status.SENDING)
 
 
@@ -285,14 +132,10 @@ class Edition(models.Model):
         return self.subject
 
     def save(self, *args, **kwargs):
-        from core.markup import render_post_body
-
         self.intro_html = render_post_body(self.intro) if self.intro.strip() else ""
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("newsletter:edition-detail", kwargs={"pk": self.pk})
 
     @property
@@ -329,80 +172,6 @@ class EditionItem(models.Model):
         return f"{self.position}. {self.post}"
 
 
-class HeadlineFeed(models.Model):
-    """A news feed (RSS or Atom) whose entries become candidate headlines."""
-
-    name = models.CharField(max_length=120, help_text="Shown as the headlines' source.")
-    url = models.URLField(max_length=600, unique=True)
-    active = models.BooleanField(default=True)
-    last_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.CharField(max_length=500, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = "headline feed"
-
-    def __str__(self):
-        return self.name
-
-
-class HeadlineQuerySet(models.QuerySet):
-    def approved(self):
-        """Headlines the author picked: the only ones an edition may carry."""
-        return self.filter(status=Headline.Status.APPROVED)
-
-    def published_between(self, start: datetime.datetime, end: datetime.datetime):
-        return self.filter(published_at__gte=start, published_at__lte=end)
-
-
-class Headline(models.Model):
-    """A major news story, linked at its source: added by hand or imported from a feed.
-
-    `url` is stored normalised (newsletter/headlines.py), so the same story reached through
-    two feeds, or with tracking parameters, is one headline.
-    """
-
-    class Status(models.TextChoices):
-        CANDIDATE = "candidate", "Candidate"
-        APPROVED = "approved", "Approved"
-
-    title = models.CharField(max_length=300)
-    url = models.URLField(max_length=600, unique=True)
-    source_name = models.CharField(max_length=120, help_text="e.g. Reuters, BBC News.")
-    published_at = models.DateTimeField(default=timezone.now)
-    summary = models.CharField(max_length=300, blank=True)
-    status = models.CharField(max_length=10, choices=Status, default=Status.APPROVED)
-    feed = models.ForeignKey(
-        HeadlineFeed, on_delete=models.SET_NULL, null=True, blank=True, related_name="headlines"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = HeadlineQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-published_at", "-id"]
-        get_latest_by = "published_at"
-        indexes = [
-            models.Index(fields=["status", "-published_at"], name="headline_status_idx"),
-        ]
-
-    def __str__(self):
-        return self.title
-
-    def clean(self):
-        # Before the unique check, so a known story in another spelling is a form error.
-        from newsletter.headlines import normalise_url
-
-        self.url = normalise_url(self.url)
-
-    def save(self, *args, **kwargs):
-        from newsletter.headlines import normalise_url
-
-        self.url = normalise_url(self.url)
-        super().save(*args, **kwargs)
-
-
 class EditionHeadline(models.Model):
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="headline_links")
     headline = models.ForeignKey(Headline, on_delete=models.CASCADE, related_name="+")
@@ -420,12 +189,53 @@ class EditionHeadline(models.Model):
         return f"{self.position}. {self.headline}"
 
 
+class DeliveryQuerySet(models.QuerySet):
+    def due(self, *, now: datetime.datetime):
+        """Waiting rows whose time has come (any retry backoff is over), oldest first."""
+        return self.filter(status=Delivery.Status.PENDING, available_at__lte=now).order_by("pk")
+
+    def leased_by(self, token: str):
+        """The rows a worker claimed under this lease and has not finished."""
+        return self.filter(lease_token=token, status=Delivery.Status.SENDING)
+
+    def lease_expired(self, *, now: datetime.datetime):
+        """Rows claimed by a worker that never finished them (it died): the lease ran out."""
+        return self.filter(status=Delivery.Status.SENDING, lease_expires_at__lt=now)
+
+    def status_counts(self) -> dict[str, int]:
+        """How many rows each status holds (one grouped query; absent statuses missing)."""
+        return dict(self.order_by().values_list("status").annotate(n=models.Count("pk")))
+
+    def next_wake_up(self) -> datetime.datetime | None:
+        """When there may be work again: the next retry, or the next lease to run out."""
+        pending = self.filter(status=Delivery.Status.PENDING)
+        leased = self.filter(status=Delivery.Status.SENDING)
+        times = [
+            pending.aggregate(at=models.Min("available_at"))["at"],
+            leased.aggregate(at=models.Min("lease_expires_at"))["at"],
+        ]
+        return min((moment for moment in times if moment is not None), default=None)
+
+    def latest_outcomes(self, *, subscriber_id: int, limit: int) -> list[bool]:
+        """Whether each of a subscriber's last `limit` finished deliveries was a hard bounce."""
+        finished = self.filter(
+            subscriber_id=subscriber_id,
+            status__in=[Delivery.Status.SENT, Delivery.Status.FAILED],
+            last_attempt_at__isnull=False,
+        )
+        return list(
+            finished.order_by("-last_attempt_at", "-pk").values_list("hard_bounce", flat=True)[
+                :limit
+            ]
+        )
+
+
 class Delivery(models.Model):
     """One edition to one subscriber: the unit of sending, retrying and counting.
 
     The unique (edition, subscriber) pair is what makes sending idempotent: freezing the
     recipients twice adds nobody twice, and a delivery is `sent` only after the mail server
-    accepted the message (criteria N11).
+    accepted the message.
     """
 
     class Status(models.TextChoices):
@@ -449,6 +259,8 @@ class Delivery(models.Model):
     hard_bounce = models.BooleanField(default=False)
     last_error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
