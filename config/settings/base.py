@@ -190,6 +190,8 @@ STAFF_CODE_MAX_ATTEMPTS = 5
 # Emailed codes per staff account per hour, the one at sign-in included.
 STAFF_CODES_PER_HOUR = int(os.environ.get("STAFF_CODES_PER_HOUR", 5))
 OTP_TOTP_ISSUER = SITE_NAME
+# django-otp's admin would show every authenticator secret and recovery code to superusers.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
