@@ -329,6 +329,7 @@ def test_an_authenticator_is_set_up_with_a_first_code(author, client):
     page = client.get(reverse("staff:authenticator")).content.decode()
     assert "otpauth://totp/The%20Dispatch%3Aauthor?secret=" in page
     assert staff_secret(device) in page.replace(" ", "")
+    assert '<svg role="img" aria-label="QR code of the setup key"' in page
     code = f"{totp(device.bin_key):06d}"
     response = client.post(reverse("staff:authenticator"), {"action": "confirm", "code": code})
     device.refresh_from_db()
@@ -349,6 +350,26 @@ def test_a_wrong_first_code_does_not_confirm_the_authenticator(author, client):
     assert "That code is not right." in response.content.decode()
     device.refresh_from_db()
     assert not device.confirmed
+
+
+def test_the_admin_never_shows_authenticator_secrets_or_recovery_codes(author, client):
+    device = TOTPDevice.objects.create(user=author, name="Phone", confirmed=True)
+    codes = staff.new_recovery_codes(user=author)
+    client.force_login(author)
+    totp_page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    static_page = client.get(
+        reverse("admin:otp_static_staticdevice_change", args=[author.staticdevice_set.get().pk])
+    )
+    assert totp_page.status_code == static_page.status_code == 200
+    assert device.key not in totp_page.content.decode()
+    assert not any(code in static_page.content.decode() for code in codes)
+
+
+def test_trusted_browsers_are_listed_in_the_admin(author, client):
+    staff.trust_device(user=author, user_agent=FIREFOX, now=timezone.now())
+    client.force_login(author)
+    page = client.get(reverse("admin:core_trusteddevice_changelist")).content.decode()
+    assert "Firefox on Linux" in page
 
 
 def staff_secret(device) -> str:

@@ -1,5 +1,6 @@
 """A writer signs in from a new browser: the emailed code, a wrong try, then the right one."""
 
+import base64
 import email
 import re
 from email import policy
@@ -7,6 +8,8 @@ from email import policy
 import pytest
 from django.conf import settings
 from django.core import mail
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.e2e.conftest import (
     SCREENSHOTS,
@@ -83,3 +86,37 @@ def test_a_new_browser_needs_the_emailed_code_and_is_then_trusted(page):
     sign_in_with_password(page)
     page.wait_for_url(re.compile(r"/admin/$"))
     assert len(mail.outbox) == 1, "the trusted browser was not sent another code"
+
+
+def test_a_writer_sets_up_an_authenticator_app_and_gets_recovery_codes(page):
+    StaffFactory(username="author", email="author@example.org")
+    sign_in_with_password(page)
+    page.wait_for_url(re.compile(r"/admin/verify/"))
+    page.get_by_label("6-digit code").fill(code_in_last_mail())
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+    page.get_by_role("link", name="Authenticator app").click()
+    page.wait_for_url(re.compile(r"/admin/authenticator/$"))
+    page.get_by_role("button", name="Set up an authenticator app").click()
+    page.wait_for_url(re.compile(r"/admin/authenticator/$"))
+    check_page(page, page.reload())
+    secret = page.locator(".staff-authenticator__secret").inner_text().replace(" ", "")
+    device = TOTPDevice.objects.get(user__username="author", confirmed=False)
+    assert base64.b32encode(device.bin_key).decode().rstrip("=") == secret
+    assert (
+        page.get_by_role("link", name="open in authenticator app")
+        .get_attribute("href")
+        .startswith("otpauth://totp/")
+    )
+    assert page.get_by_role("img", name="QR code of the setup key").is_visible()
+    screenshot(page, "staff-authenticator-setup")
+
+    page.get_by_label("Code shown in the app").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Confirm").click()
+    codes = page.locator(".staff-authenticator__codes li")
+    assert codes.count() == 10
+    assert_accessible(page)
+    assert_valid_html(page.content())
+    screenshot(page, "staff-authenticator-recovery-codes")
+    phone_screenshot(page, "staff-authenticator-recovery-codes")
