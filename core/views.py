@@ -170,6 +170,7 @@ def staff_verify(request):
         "has_email": bool(user.email),
         "masked_email": staff.mask_email(user.email) if user.email else "",
         "code_sent": code is not None,
+        "code_minutes": settings.STAFF_CODE_VALID_MINUTES,
         "has_authenticator": staff.has_authenticator(user),
         "has_recovery_codes": staff.recovery_codes_left(user) > 0,
         "username": user.get_username(),
