@@ -12,6 +12,8 @@ admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "Write, schedule and moderate"
 
 urlpatterns = [
+    # New-device verification and authenticator pages, before the admin's own catch-all.
+    path("admin/", include("core.urls")),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import outbox
-from core.models import OutgoingEmail
+from core.models import OutgoingEmail, TrustedDevice
 from core.tasks import deliver_outgoing_email
 
 
@@ -63,3 +63,21 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
             + (f"; {skipped} already sent or being sent were left alone." if skipped else "."),
             messages.SUCCESS if pks else messages.WARNING,
         )
+
+
+@admin.register(TrustedDevice)
+class TrustedDeviceAdmin(admin.ModelAdmin):
+    """Browsers that skip the sign-in code; deleting one signs it out and asks it again."""
+
+    list_display = ["label", "user", "created_at", "last_used_at", "expires_at"]
+    list_filter = ["user"]
+    date_hierarchy = "created_at"
+    fields = ["user", "label", "created_at", "last_used_at", "expires_at"]
+    readonly_fields = fields
+    actions = ["delete_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -8,7 +8,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from core import periodic, tasks
+        from django.contrib.auth.signals import user_logged_in
+
+        from core import periodic, staff, tasks
+
+        user_logged_in.connect(staff.on_user_logged_in, dispatch_uid="core.staff.on_user_logged_in")
 
         periodic.register(
             "outbox-due", every=datetime.timedelta(minutes=1), run=tasks.enqueue_due_email

@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -53,3 +54,59 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {', '.join(self.recipients)}"
+
+
+class TrustedDeviceQuerySet(models.QuerySet):
+    def current(self, *, now: datetime.datetime):
+        """Devices whose trust has not run out: the only ones a sign-in may skip the code for."""
+        return self.filter(expires_at__gt=now)
+
+
+class TrustedDevice(models.Model):
+    """A browser a staff member proved, with an emailed or authenticator code, to be theirs.
+
+    The browser keeps a random token in a cookie; only its SHA-256 is stored, so this table
+    cannot be used to impersonate a browser. Deleting a row (admin: Site › Trusted browsers, or
+    `manage.py reset_staff_verification`) signs that browser out and asks it for a code again.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trusted_devices"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=200, blank=True, help_text="Browser and system.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    objects = TrustedDeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_used_at"]
+        verbose_name = "trusted browser"
+
+    def __str__(self):
+        return f"{self.label or 'Unknown browser'} ({self.user})"
+
+
+class StaffSignInCode(models.Model):
+    """The 6-digit code last emailed to a staff member signing in from a new browser.
+
+    One per person: sending a new code replaces the old one. Only an HMAC of the code is kept
+    (a plain hash of six digits is undone by trying all million). Wrong tries are counted in
+    the row, with an atomic UPDATE, so parallel guesses cannot exceed the limit.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_sign_in_code"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "staff sign-in code"
+
+    def __str__(self):
+        return f"Sign-in code for {self.user}"

@@ -18,10 +18,13 @@ def attempt(client, username, password, ip="198.51.100.7"):
 
 
 def test_right_password_signs_the_author_in(client):
-    StaffFactory(username="author")
+    author = StaffFactory(username="author")
     response = attempt(client, "author", PASSWORD)
     assert response.status_code == 302
-    assert client.get(reverse("admin:index")).status_code == 200
+    assert client.session["_auth_user_id"] == str(author.pk)
+    # From a browser not seen before the admin then waits for the emailed code
+    # (tests/core/test_staff_verification.py).
+    assert client.get(reverse("admin:index"))["Location"].startswith(reverse("staff:verify"))
 
 
 def test_after_the_failure_limit_even_the_right_password_is_refused(client, settings):

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "blog",
     "comments",
@@ -79,6 +82,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Holds a staff sign-in from an unknown browser at the emailed-code page (core.staff).
+    "core.middleware.StaffVerificationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the outcome of every login attempt.
@@ -172,6 +178,20 @@ AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
 # The lockout page with Retry-After (the end of the cool-off), instead of axes' own answer.
 AXES_LOCKOUT_CALLABLE = "core.views.locked_out"
 AXES_VERBOSE = False
+
+# New-device verification (issue 10): the right admin password from a browser not seen before
+# is not enough; the staff member also enters a 6-digit code emailed to them, an authenticator
+# code or a recovery code. The browser is then trusted for STAFF_DEVICE_TRUST_DAYS.
+STAFF_DEVICE_VERIFICATION = env.get_bool("STAFF_DEVICE_VERIFICATION", default=True)
+STAFF_DEVICE_TRUST_DAYS = int(os.environ.get("STAFF_DEVICE_TRUST_DAYS", 180))
+STAFF_DEVICE_COOKIE_NAME = "__Host-staffdevice" if HTTPS else "staffdevice"
+STAFF_CODE_VALID_MINUTES = 15
+STAFF_CODE_MAX_ATTEMPTS = 5
+# Emailed codes per staff account per hour, the one at sign-in included.
+STAFF_CODES_PER_HOUR = int(os.environ.get("STAFF_CODES_PER_HOUR", 5))
+OTP_TOTP_ISSUER = SITE_NAME
+# django-otp's admin would show every authenticator secret and recovery code to superusers.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

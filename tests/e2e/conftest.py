@@ -113,6 +113,25 @@ def check_page(page, response):
     assert_valid_html(response.text())
 
 
+def trust_browser(page, username: str):
+    """Make the page's browser one that `username` has verified before (core.staff).
+
+    For journeys about something else: their sign-in then needs no emailed code, exactly as
+    for a writer at their own desk. tests/e2e/test_staff_verification.py covers the code.
+    """
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from core.staff import trust_device
+
+    user = get_user_model().objects.get_by_natural_key(username)
+    _, token = trust_device(user=user, user_agent="Chromium on Linux", now=timezone.now())
+    page.context.add_cookies(
+        [{"name": settings.STAFF_DEVICE_COOKIE_NAME, "value": token, "url": page.url}]
+    )
+
+
 def screenshot(page, name: str):
     """Save desktop/phone × light/dark screenshots for a person to look at.
 

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from tests.comments.support import add_comment
-from tests.e2e.conftest import assert_accessible, check_page, screenshot
+from tests.e2e.conftest import assert_accessible, check_page, screenshot, trust_browser
 from tests.factories import PostFactory, StaffFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -14,6 +14,7 @@ LINK = re.compile(r"(http://\S+/account/sign-in/\S+/)")
 
 def admin_sign_in(page, username):
     page.goto("/admin/login/")
+    trust_browser(page, username)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()

@@ -7,7 +7,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from blog.models import Post, Tag
-from tests.e2e.conftest import check_page, screenshot
+from tests.e2e.conftest import check_page, screenshot, trust_browser
 from tests.factories import StaffFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,6 +29,7 @@ def cover_jpeg(tmp_path):
 
 def sign_in(page, username):
     page.goto("/admin/login/")
+    trust_browser(page, username)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()

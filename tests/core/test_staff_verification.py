@@ -1,0 +1,416 @@
+"""New-device verification for staff sign-in (issue 10), through the real admin login view."""
+
+import datetime
+import email
+import hashlib
+import re
+from email import policy
+from io import StringIO
+from urllib.parse import urlencode
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core import staff
+from core.models import StaffSignInCode, TrustedDevice
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-test-password"
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+
+
+@pytest.fixture
+def author():
+    return StaffFactory(username="author", email="author@example.org")
+
+
+@pytest.fixture
+def sign_in(django_capture_on_commit_callbacks):
+    """Sign in through the admin's login view, running the mail sent after commit."""
+
+    def sign_in(client, username="author"):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                reverse("admin:login"),
+                {"username": username, "password": PASSWORD, "next": reverse("admin:index")},
+            )
+
+    return sign_in
+
+
+@pytest.fixture
+def browser():
+    return Client(HTTP_USER_AGENT=FIREFOX)
+
+
+def verify_url(next_url=None):
+    return f"{reverse('staff:verify')}?{urlencode({'next': next_url or reverse('admin:index')})}"
+
+
+def enter(client, code, *, action="verify", field="code", next_url=None):
+    return client.post(
+        reverse("staff:verify"),
+        {field: code, "action": action, "next": next_url or reverse("admin:index")},
+    )
+
+
+def code_from(message) -> str:
+    """The code as a mail client shows it: the text part, parsed from the message's bytes."""
+    parsed = email.message_from_bytes(message.message().as_bytes(), policy=policy.default)
+    text = parsed.get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"^(\d{6})$", text, re.MULTILINE).group(1)
+
+
+def test_a_new_browser_is_held_at_the_code_page(author, sign_in, browser):
+    assert sign_in(browser).status_code == 302
+    response = browser.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"] == verify_url(reverse("admin:index"))
+    page = browser.get(response["Location"]).content.decode()
+    assert "Enter the 6-digit code we emailed to <strong>a•••••@example.org</strong>" in page
+    assert 'autocomplete="one-time-code"' in page
+    assert 'inputmode="numeric"' in page
+
+
+def test_every_admin_page_but_verify_and_logout_waits_for_the_code(author, sign_in, browser):
+    sign_in(browser)
+    for url in [reverse("admin:password_change"), reverse("admin:core_trusteddevice_changelist")]:
+        response = browser.get(url)
+        assert response["Location"] == verify_url(url)
+    assert browser.get(reverse("staff:verify")).status_code == 200
+
+
+def test_the_code_is_emailed_to_the_staff_member(author, sign_in, browser):
+    sign_in(browser)
+    (message,) = mail.outbox
+    assert message.to == ["author@example.org"]
+    assert message.subject == "Your sign-in code for The Dispatch"
+    assert "Firefox on Linux" in message.body
+    assert re.fullmatch(r"\d{6}", code_from(message))
+
+
+def test_a_wrong_code_is_refused_with_a_clear_message(author, sign_in, browser):
+    sign_in(browser)
+    right = code_from(mail.outbox[0])
+    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    response = enter(browser, wrong)
+    assert response.status_code == 200
+    assert "That code is not right. You can try 4 more times." in response.content.decode()
+    assert browser.get(reverse("admin:index")).status_code == 302
+
+
+def test_the_right_code_lets_the_staff_member_in(author, sign_in, browser):
+    sign_in(browser)
+    response = enter(browser, code_from(mail.outbox[0]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert browser.get(reverse("admin:index")).status_code == 200
+
+
+def test_the_right_code_trusts_the_browser_with_a_hashed_token(author, sign_in, browser, settings):
+    sign_in(browser)
+    response = enter(browser, code_from(mail.outbox[0]))
+    cookie = response.cookies[settings.STAFF_DEVICE_COOKIE_NAME]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/"
+    assert int(cookie["max-age"]) == 180 * 24 * 3600
+    device = TrustedDevice.objects.get(user=author)
+    assert device.token_hash == hashlib.sha256(cookie.value.encode()).hexdigest()
+    assert device.label == "Firefox on Linux"
+    assert device.expires_at > timezone.now() + datetime.timedelta(days=179)
+
+
+def test_the_device_cookie_is_secure_over_https(author, sign_in, browser, settings):
+    sign_in(browser)
+    response = browser.post(
+        reverse("staff:verify"),
+        {"code": code_from(mail.outbox[0]), "next": "/admin/"},
+        secure=True,
+    )
+    assert response.cookies[settings.STAFF_DEVICE_COOKIE_NAME]["secure"] is True
+
+
+def test_a_code_works_only_once(author, sign_in, browser):
+    sign_in(browser)
+    code = code_from(mail.outbox[0])
+    enter(browser, code)
+    other = Client()
+    sign_in(other)
+    mail.outbox.clear()
+    assert enter(other, code).status_code == 200
+    assert other.get(reverse("admin:index")).status_code == 302
+
+
+def test_the_same_browser_signs_in_again_without_a_code(author, sign_in, browser):
+    sign_in(browser)
+    enter(browser, code_from(mail.outbox[0]))
+    browser.post(reverse("admin:logout"))
+    mail.outbox.clear()
+    sign_in(browser)
+    assert browser.get(reverse("admin:index")).status_code == 200
+    assert mail.outbox == []
+
+
+def test_a_new_browser_needs_a_code_even_after_another_was_trusted(author, sign_in, browser):
+    sign_in(browser)
+    enter(browser, code_from(mail.outbox[0]))
+    other = Client()
+    sign_in(other)
+    assert other.get(reverse("admin:index"))["Location"].startswith(reverse("staff:verify"))
+    assert len(mail.outbox) == 2
+
+
+def test_an_expired_code_is_refused(author, sign_in, browser):
+    sign_in(browser)
+    StaffSignInCode.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    response = enter(browser, code_from(mail.outbox[0]))
+    assert "That code has expired: codes work for 15 minutes." in response.content.decode()
+    assert browser.get(reverse("admin:index")).status_code == 302
+
+
+def test_five_wrong_tries_lock_the_code(author, sign_in, browser):
+    sign_in(browser)
+    right = code_from(mail.outbox[0])
+    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    answers = [enter(browser, wrong).content.decode() for _ in range(5)]
+    assert "You can try 1 more time." in answers[3]
+    assert "Too many wrong tries: that code no longer works." in answers[4]
+    refused = enter(browser, right).content.decode()
+    assert "Too many wrong tries: that code no longer works." in refused
+    assert browser.get(reverse("admin:index")).status_code == 302
+
+
+def test_a_new_code_can_be_asked_for_and_replaces_the_old(
+    author, sign_in, browser, django_capture_on_commit_callbacks
+):
+    sign_in(browser)
+    first = code_from(mail.outbox[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(reverse("staff:verify"), {"action": "send", "next": "/admin/"})
+    assert response["Location"] == verify_url("/admin/")
+    second = code_from(mail.outbox[1])
+    if first != second:
+        assert "not right" in enter(browser, first).content.decode()
+    assert enter(browser, second).status_code == 302
+
+
+def test_new_codes_are_rate_limited(
+    author, sign_in, browser, settings, django_capture_on_commit_callbacks
+):
+    settings.STAFF_CODES_PER_HOUR = 2
+    sign_in(browser)
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(reverse("staff:verify"), {"action": "send"})
+        response = browser.post(reverse("staff:verify"), {"action": "send"}, follow=True)
+    assert len(mail.outbox) == 2
+    assert "Too many codes were sent to you in the last hour." in response.content.decode()
+
+
+def test_get_and_head_never_send_nor_use_up_a_code(author, sign_in, browser):
+    sign_in(browser)
+    for _ in range(6):
+        browser.get(verify_url(), {"code": "000000", "action": "send"})
+        browser.head(verify_url())
+    assert len(mail.outbox) == 1
+    assert StaffSignInCode.objects.get(user=author).failed_attempts == 0
+    assert enter(browser, code_from(mail.outbox[0])).status_code == 302
+
+
+def test_next_never_leads_to_another_site(author, sign_in, browser):
+    sign_in(browser)
+    response = enter(browser, code_from(mail.outbox[0]), next_url="https://evil.example/admin/")
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_next_leads_back_to_the_page_asked_for(author, sign_in, browser):
+    sign_in(browser)
+    wanted = reverse("admin:core_trusteddevice_changelist")
+    response = enter(browser, code_from(mail.outbox[0]), next_url=wanted)
+    assert response["Location"] == wanted
+
+
+def test_an_authenticator_code_is_accepted_and_no_mail_is_sent(author, sign_in, browser):
+    device = TOTPDevice.objects.create(user=author, name="Phone", confirmed=True)
+    sign_in(browser)
+    assert mail.outbox == []
+    page = browser.get(verify_url()).content.decode()
+    assert "Enter the 6-digit code from your authenticator app" in page
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    assert enter(browser, code).status_code == 302
+    assert browser.get(reverse("admin:index")).status_code == 200
+
+
+def test_an_authenticator_user_can_still_ask_for_an_email(
+    author, sign_in, browser, django_capture_on_commit_callbacks
+):
+    TOTPDevice.objects.create(user=author, name="Phone", confirmed=True)
+    sign_in(browser)
+    assert "Email me a code instead" in browser.get(verify_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(reverse("staff:verify"), {"action": "send"})
+    assert enter(browser, code_from(mail.outbox[0])).status_code == 302
+
+
+def test_a_recovery_code_works_once(author, sign_in, browser):
+    codes = staff.new_recovery_codes(user=author)
+    sign_in(browser)
+    response = enter(browser, codes[0].upper(), action="recovery", field="recovery_code")
+    assert response.status_code == 302
+    assert browser.get(reverse("admin:index")).status_code == 200
+    assert StaticToken.objects.filter(device__user=author).count() == 9
+    other = Client()
+    sign_in(other)
+    again = enter(other, codes[0], action="recovery", field="recovery_code")
+    assert "That recovery code is not right, or was used before." in again.content.decode()
+    assert other.get(reverse("admin:index")).status_code == 302
+
+
+def test_staff_without_an_email_address_are_told_what_to_do(sign_in, browser):
+    StaffFactory(username="nomail", email="")
+    sign_in(browser, "nomail")
+    page = browser.get(verify_url()).content.decode()
+    assert "Your account has no email address, so we cannot email you a code." in page
+    assert "authenticator app" in page
+    assert "manage.py reset_staff_verification nomail --email" in page
+    assert mail.outbox == []
+
+
+def test_logging_out_ends_a_pending_sign_in(author, sign_in, browser):
+    sign_in(browser)
+    assert browser.post(reverse("admin:logout")).status_code == 200
+    response = browser.get(reverse("admin:index"))
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_a_pending_sign_in_is_signed_out_on_the_public_site(author, sign_in, browser):
+    sign_in(browser)
+    response = browser.get("/")
+    assert response.wsgi_request.user.is_anonymous
+
+
+def test_revoking_a_trusted_browser_signs_it_out(author, sign_in, browser):
+    sign_in(browser)
+    enter(browser, code_from(mail.outbox[0]))
+    TrustedDevice.objects.filter(user=author).delete()
+    response = browser.get(reverse("admin:index"))
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_force_login_sessions_are_not_held(author, client):
+    """Tests elsewhere sign staff in with force_login(); no view ran, so nothing is held."""
+    client.force_login(author)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_the_setting_turns_verification_off(author, sign_in, browser, settings):
+    settings.STAFF_DEVICE_VERIFICATION = False
+    sign_in(browser)
+    assert browser.get(reverse("admin:index")).status_code == 200
+    assert mail.outbox == []
+
+
+def test_an_authenticator_is_set_up_with_a_first_code(author, client):
+    client.force_login(author)
+    assert (
+        "Set up an authenticator app" in client.get(reverse("staff:authenticator")).content.decode()
+    )
+    client.post(reverse("staff:authenticator"), {"action": "start"})
+    device = TOTPDevice.objects.get(user=author, confirmed=False)
+    page = client.get(reverse("staff:authenticator")).content.decode()
+    assert "otpauth://totp/The%20Dispatch%3Aauthor?secret=" in page
+    assert staff_secret(device) in page.replace(" ", "")
+    assert '<svg role="img" aria-label="QR code of the setup key"' in page
+    code = f"{totp(device.bin_key):06d}"
+    response = client.post(reverse("staff:authenticator"), {"action": "confirm", "code": code})
+    device.refresh_from_db()
+    assert device.confirmed
+    codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
+    assert len(codes) == 10
+    assert sorted(codes) == sorted(
+        StaticToken.objects.filter(device__user=author).values_list("token", flat=True)
+    )
+
+
+def test_a_wrong_first_code_does_not_confirm_the_authenticator(author, client):
+    client.force_login(author)
+    client.post(reverse("staff:authenticator"), {"action": "start"})
+    device = TOTPDevice.objects.get(user=author)
+    wrong = f"{(totp(device.bin_key) + 1) % 10**6:06d}"
+    response = client.post(reverse("staff:authenticator"), {"action": "confirm", "code": wrong})
+    assert "That code is not right." in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_the_admin_never_shows_authenticator_secrets_or_recovery_codes(author, client):
+    device = TOTPDevice.objects.create(user=author, name="Phone", confirmed=True)
+    codes = staff.new_recovery_codes(user=author)
+    client.force_login(author)
+    totp_page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    static_page = client.get(
+        reverse("admin:otp_static_staticdevice_change", args=[author.staticdevice_set.get().pk])
+    )
+    assert totp_page.status_code == static_page.status_code == 200
+    assert device.key not in totp_page.content.decode()
+    assert not any(code in static_page.content.decode() for code in codes)
+
+
+def test_trusted_browsers_are_listed_in_the_admin(author, client):
+    staff.trust_device(user=author, user_agent=FIREFOX, now=timezone.now())
+    client.force_login(author)
+    page = client.get(reverse("admin:core_trusteddevice_changelist")).content.decode()
+    assert "Firefox on Linux" in page
+
+
+def staff_secret(device) -> str:
+    import base64
+
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def test_reset_command_forgets_browsers_and_authenticators(author, sign_in, browser):
+    sign_in(browser)
+    enter(browser, code_from(mail.outbox[0]))
+    TOTPDevice.objects.create(user=author, name="Phone", confirmed=True)
+    staff.new_recovery_codes(user=author)
+    out = StringIO()
+    call_command("reset_staff_verification", "author", stdout=out)
+    assert out.getvalue().strip() == (
+        "Removed for author: 1 trusted browser(s), 1 authenticator app(s), "
+        "1 set(s) of recovery codes."
+    )
+    assert not TrustedDevice.objects.filter(user=author).exists()
+    assert not TOTPDevice.objects.filter(user=author).exists()
+    assert not StaticToken.objects.filter(device__user=author).exists()
+
+
+def test_reset_command_can_set_the_address_codes_go_to(sign_in):
+    user = StaffFactory(username="nomail", email="")
+    out = StringIO()
+    call_command("reset_staff_verification", "nomail", email="nomail@example.org", stdout=out)
+    user.refresh_from_db()
+    assert user.email == "nomail@example.org"
+    assert "Sign-in codes for nomail now go to nomail@example.org." in out.getvalue()
+
+
+def test_reset_command_refuses_an_unknown_user():
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("reset_staff_verification", "nobody", stdout=StringIO())
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [("maren@example.org", "m••••@example.org"), ("a@b.example", "a•••@b.example")],
+)
+def test_addresses_are_masked(address, masked):
+    assert staff.mask_email(address) == masked
