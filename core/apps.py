@@ -21,6 +21,11 @@ class CoreConfig(AppConfig):
             "outbox-purge", every=datetime.timedelta(hours=1), run=tasks.purge_old_email
         )
         periodic.register(
+            "staff-devices-purge",
+            every=datetime.timedelta(days=1),
+            run=tasks.forget_expired_staff_devices,
+        )
+        periodic.register(
             "abandoned-tasks",
             every=datetime.timedelta(minutes=1),
             run=tasks.requeue_abandoned_tasks,

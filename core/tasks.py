@@ -7,6 +7,7 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from core import outbox
+from core.models import StaffSignInCode, TrustedDevice
 
 
 @task
@@ -39,6 +40,13 @@ def enqueue_due_email(*, now: datetime.datetime) -> int:
 def purge_old_email(*, now: datetime.datetime) -> int:
     """Sent and failed messages past OUTBOX_RETENTION_DAYS go; the outbox never grows unbounded."""
     return outbox.purge_finished(now=now)
+
+
+def forget_expired_staff_devices(*, now: datetime.datetime) -> int:
+    """Trusted browsers and sign-in codes past their expiry: nothing left to keep them for."""
+    devices, _ = TrustedDevice.objects.filter(expires_at__lt=now).delete()
+    codes, _ = StaffSignInCode.objects.filter(expires_at__lt=now).delete()
+    return devices + codes
 
 
 def requeue_abandoned_tasks(*, now: datetime.datetime) -> int:

@@ -77,3 +77,23 @@ def test_a_task_left_running_by_a_killed_worker_runs_again_after_its_lease(setti
 def test_core_registers_its_housekeeping():
     names = {job.name for job in periodic.registered()}
     assert {"outbox-due", "outbox-purge", "abandoned-tasks"} <= names
+
+
+@pytest.mark.django_db
+def test_expired_trusted_browsers_and_codes_are_forgotten_daily(now):
+    from core.models import StaffSignInCode, TrustedDevice
+    from tests.factories import StaffFactory
+
+    kept_user, gone_user = StaffFactory(), StaffFactory()
+    kept = TrustedDevice.objects.create(
+        user=kept_user, token_hash="a" * 64, expires_at=now + datetime.timedelta(days=1)
+    )
+    TrustedDevice.objects.create(
+        user=gone_user, token_hash="b" * 64, expires_at=now - datetime.timedelta(seconds=1)
+    )
+    StaffSignInCode.objects.create(
+        user=gone_user, code_hash="c" * 64, expires_at=now - datetime.timedelta(minutes=1)
+    )
+    assert "staff-devices-purge" in periodic.run_due(now=now)
+    assert list(TrustedDevice.objects.all()) == [kept]
+    assert not StaffSignInCode.objects.exists()
