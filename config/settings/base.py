@@ -254,8 +254,8 @@ LOGGING = {
     "loggers": {"django.request": {"level": "WARNING"}},
 }
 
-# Comments: django-comments-xtd with our model, form and templates (comments/).
-# Notes on each choice: ../shared/notes/django-comments-xtd.md and issue 4.
+# Comments: django-comments-xtd with our model, form and templates (comments/). Why it is
+# pinned and sends no mail of its own: docs/decisions.md, 5 and 6.
 SITE_ID = 1  # kept in step with SITE_URL and SITE_NAME by comments.apps (post_migrate)
 COMMENTS_APP = "django_comments_xtd"  # required as is, even with a custom model
 COMMENTS_XTD_MODEL = "comments.models.Comment"
@@ -281,8 +281,8 @@ COMMENT_MAX_LENGTH = env.get_int("COMMENT_MAX_LENGTH", 3000, minimum=1, unit="ch
 COMMENTS_CLOSE_AFTER_DAYS = env.get_int("COMMENTS_CLOSE_AFTER_DAYS", 30, minimum=0, unit="days")
 COMMENTS_EDIT_MINUTES = 15
 COMMENTS_THREADS_PER_PAGE = env.get_int("COMMENTS_THREADS_PER_PAGE", 20, minimum=1)
-# Spam rules (criteria C5–C7, C10): minimum seconds between form render and submit,
-# comments per minute per network, links that hold a comment, confirmation mails per address.
+# Spam rules (docs/decisions.md, 8): minimum seconds between form render and submit, comments
+# per minute per network (/24 or /48), links that hold a comment for the author.
 COMMENTS_MIN_SUBMIT_SECONDS = env.get_int(
     "COMMENTS_MIN_SUBMIT_SECONDS", 3, minimum=0, unit="seconds"
 )
@@ -291,6 +291,8 @@ COMMENTS_HOLD_LINKS = 2
 COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS = env.get_bool(
     "COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS", default=False
 )
+# Confirmation links expire after this many days; until an address confirms, it gets one
+# confirmation mail a day at most (comments/throttle.py; docs/decisions.md, 9).
 COMMENTS_CONFIRMATION_MAX_AGE_DAYS = 3
 COMMENTS_NOTIFY_AUTHOR = env.get_bool("COMMENTS_NOTIFY_AUTHOR", default=True)
 # Distinct readers' "removal suggestion" flags that hide a comment until the author reviews it.
@@ -321,7 +323,7 @@ NEWSLETTER_FORM_MAX_AGE = env.get_int(
 # The sender's postal address, shown in every newsletter email (CAN-SPAM, 15 U.S.C. 7704).
 NEWSLETTER_POSTAL_ADDRESS = os.environ.get("NEWSLETTER_POSTAL_ADDRESS", "")
 
-# Weekly edition (issue 6): sending, retries, click counting and headline feeds.
+# Weekly edition: sending, retries, click counting and headline feeds.
 # Messages per second per worker process (0 = as fast as the mail server takes them; with
 # several workers the rates add up) and deliveries claimed per batch (one SMTP connection each).
 NEWSLETTER_SEND_RATE = env.get_float(
@@ -337,7 +339,8 @@ NEWSLETTER_RETRY_MAX_SECONDS = env.get_int(
     "NEWSLETTER_RETRY_MAX_SECONDS", 3600, minimum=0, unit="seconds"
 )
 NEWSLETTER_MAX_ATTEMPTS = env.get_int("NEWSLETTER_MAX_ATTEMPTS", 10, minimum=1)
-# Permanent (5xx) refusals in a row that mark an address bounced (criteria N10; 1 = at once).
+# Permanent (5xx) refusals in a row that mark an address bounced (1 = at once); why not one:
+# docs/decisions.md, 11.
 NEWSLETTER_HARD_BOUNCE_LIMIT = env.get_int("NEWSLETTER_HARD_BOUNCE_LIMIT", 3, minimum=1)
 # How long one worker task sends before re-enqueueing itself.
 NEWSLETTER_TASK_SECONDS = env.get_int("NEWSLETTER_TASK_SECONDS", 60, minimum=1, unit="seconds")
