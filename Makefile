@@ -12,11 +12,12 @@ PYTHON ?= $(shell for v in 3.13 3.12; do \
 	    [ -x "$$c" ] && { echo $$c; exit; }; done; \
 	done)
 
-.PHONY: help run test e2e bench lint format ci clean install install-test
+.PHONY: help run test test-slow e2e bench lint format ci clean install install-test
 
 help:
 	@echo "make run    site on http://127.0.0.1:$(PORT) with the task worker and demo content"
 	@echo "make test   the test suite (SQLite; set DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make test-slow  real mail-server outages and killed workers (CI runs them too)"
 	@echo "make e2e    browser tests in Debian's Chromium"
 	@echo "make lint   ruff check and format check"
 	@echo "make clean  remove the virtualenv, the local database and collected files"
@@ -59,6 +60,9 @@ run: install
 
 test: install-test
 	$(BIN)/pytest --ds=config.settings.test -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+
+test-slow: install-test
+	$(BIN)/pytest --ds=config.settings.test -n 2 -p no:cacheprovider -m slow $(PYTEST_ARGS)
 
 e2e: install-test
 	npm ci --no-audit --no-fund --silent

@@ -4,6 +4,7 @@ Every setting that differs between a laptop and production is read here, so the 
 module stays a flat list of assignments and these parsers can be tested on their own.
 """
 
+import math
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -25,6 +26,42 @@ def get_bool(name: str, default: bool = False, environ=os.environ) -> bool:
     if value in FALSE_WORDS:
         return False
     raise ImproperlyConfigured(f"{name} must be 1/0, true/false, yes/no or on/off; got {raw!r}.")
+
+
+def get_int(
+    name: str, default: int, *, minimum: int | None = None, unit: str = "", environ=os.environ
+) -> int:
+    """A whole number such as ``PAGE_CACHE_SECONDS=300``; `unit` only words the refusal."""
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    expected = f"a whole number of {unit}" if unit else "a whole number"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be {expected}; got {raw!r}.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be {expected}, at least {minimum}; got {raw!r}.")
+    return value
+
+
+def get_float(
+    name: str, default: float, *, minimum: float | None = None, unit: str = "", environ=os.environ
+) -> float:
+    """A number that may have a fraction, such as ``NEWSLETTER_SEND_RATE=2.5``; never nan or inf."""
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    expected = f"a number of {unit}" if unit else "a number"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name} must be {expected}; got {raw!r}.")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be {expected}, at least {minimum}; got {raw!r}.")
+    return value
 
 
 def get_list(name: str, default: list[str] | None = None, environ=os.environ) -> list[str]:
@@ -99,7 +136,7 @@ def mailers_from_url(url: str) -> dict:
     options = {
         "host": parts.hostname,
         "port": parts.port or (465 if scheme == "smtps" else 25),
-        "timeout": int(query.get("timeout", 20)),
+        "timeout": _smtp_timeout(query.get("timeout", "20")),
     }
     if parts.username:
         options["username"] = unquote(parts.username)
@@ -111,6 +148,15 @@ def mailers_from_url(url: str) -> dict:
     return {
         "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
     }
+
+
+def _smtp_timeout(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL timeout must be a whole number of seconds; got {raw!r}."
+        ) from None
 
 
 def cache_config(redis_url: str | None, *, fallback: dict) -> dict:

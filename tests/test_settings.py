@@ -1,4 +1,6 @@
 import os
+import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
+from config.settings import base as settings_base
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "p" + "Q7x!r2Lm9#vT4kZ8@wN1eB6yH3sJ0uF5gD" * 2
@@ -34,6 +37,14 @@ def test_production_refuses_to_start_without_secret_key():
     assert result.stderr.startswith("Refusing to start: SECRET_KEY must be set")
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_malformed_number_is_refused_in_one_line_naming_the_variable():
+    result = run_manage("check", PAGE_CACHE_SECONDS="5m")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Refusing to start: PAGE_CACHE_SECONDS must be a whole number of seconds; got '5m'.\n"
+    )
 
 
 def test_production_refuses_a_short_secret_key():
@@ -147,3 +158,94 @@ def test_redis_url_selects_the_redis_cache():
     config = env.cache_config("redis://127.0.0.1:6379/1", fallback={})
     assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert env.cache_config(None, fallback={"BACKEND": "x"}) == {"BACKEND": "x"}
+
+
+def test_whole_numbers_are_read_with_their_default_and_minimum():
+    assert env.get_int("X", 300, environ={}) == 300
+    assert env.get_int("X", 300, environ={"X": " 60 "}) == 60
+    assert env.get_int("X", 300, minimum=0, environ={"X": "0"}) == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("5m", "X must be a whole number of seconds; got '5m'."),
+        ("2.5", "X must be a whole number of seconds; got '2.5'."),
+        ("", "X must be a whole number of seconds; got ''."),
+        ("-1", "X must be a whole number of seconds, at least 0; got '-1'."),
+    ],
+)
+def test_a_bad_whole_number_is_refused_with_the_variable_and_the_value(raw, message):
+    with pytest.raises(ImproperlyConfigured) as error:
+        env.get_int("X", 300, minimum=0, unit="seconds", environ={"X": raw})
+    assert str(error.value) == message
+
+
+def test_numbers_may_have_a_fraction_but_must_be_finite():
+    assert env.get_float("X", 0, environ={}) == 0
+    assert env.get_float("X", 0, environ={"X": "2.5"}) == 2.5
+    for raw in ("fast", "nan", "inf"):
+        with pytest.raises(ImproperlyConfigured, match=f"^X must be a number; got '{raw}'.$"):
+            env.get_float("X", 0, environ={"X": raw})
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        env.get_float("X", 10, minimum=1, environ={"X": "0.5"})
+
+
+def test_a_bad_smtp_timeout_names_email_url():
+    with pytest.raises(ImproperlyConfigured, match="^EMAIL_URL timeout .* got 'soon'."):
+        env.mailers_from_url("smtp://mail.example.org/?timeout=soon")
+
+
+NUMERIC_VARIABLES = [
+    "PAGE_CACHE_SECONDS",
+    "PREVIEW_LINK_MAX_AGE",
+    "EMAIL_RETRY_BASE_SECONDS",
+    "EMAIL_MAX_ATTEMPTS",
+    "OUTBOX_RETENTION_DAYS",
+    "AXES_FAILURE_LIMIT",
+    "AXES_COOLOFF_MINUTES",
+    "SECURE_HSTS_SECONDS",
+    "COMMENTS_MAX_THREAD_LEVEL",
+    "COMMENT_MAX_LENGTH",
+    "COMMENTS_CLOSE_AFTER_DAYS",
+    "COMMENTS_THREADS_PER_PAGE",
+    "COMMENTS_MIN_SUBMIT_SECONDS",
+    "COMMENTS_RATE_LIMIT_PER_MINUTE",
+    "COMMENTS_HIDE_AFTER_FLAGS",
+    "READER_SIGN_IN_MAX_AGE",
+    "NEWSLETTER_CONFIRM_MAX_AGE",
+    "NEWSLETTER_PENDING_PURGE_DAYS",
+    "NEWSLETTER_SIGNUPS_PER_HOUR",
+    "NEWSLETTER_MIN_SUBMIT_SECONDS",
+    "NEWSLETTER_FORM_MAX_AGE",
+    "NEWSLETTER_SEND_RATE",
+    "NEWSLETTER_BATCH_SIZE",
+    "NEWSLETTER_LEASE_SECONDS",
+    "NEWSLETTER_RETRY_BASE_SECONDS",
+    "NEWSLETTER_RETRY_MAX_SECONDS",
+    "NEWSLETTER_MAX_ATTEMPTS",
+    "NEWSLETTER_HARD_BOUNCE_LIMIT",
+    "NEWSLETTER_TASK_SECONDS",
+    "NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS",
+    "NEWSLETTER_FEED_TIMEOUT",
+    "NEWSLETTER_FEED_MAX_BYTES",
+    "TASKS_LEASE_SECONDS",
+    "PERIODIC_TICK_SECONDS",
+    "STAFF_DEVICE_TRUST_DAYS",
+    "STAFF_CODES_PER_HOUR",
+]
+
+
+def test_no_setting_parses_a_number_by_hand():
+    """A bare int()/float() of an environment variable is a traceback waiting for a typo."""
+    source = Path(settings_base.__file__).read_text()
+    assert not re.search(r"\b(int|float)\(\s*os\.environ", source)
+
+
+@pytest.mark.parametrize("name", NUMERIC_VARIABLES)
+def test_every_numeric_variable_is_read_through_a_typed_getter(name, monkeypatch, tmp_path):
+    monkeypatch.setenv("DEBUG", "1")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv(name, "lots")
+    with pytest.raises(ImproperlyConfigured, match=f"^{name} must be a "):
+        runpy.run_path(str(ROOT / "config" / "settings" / "base.py"))

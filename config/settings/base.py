@@ -128,15 +128,15 @@ CACHES = {
         },
     )
 }
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
-PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600))
+PAGE_CACHE_SECONDS = env.get_int("PAGE_CACHE_SECONDS", 300, minimum=0, unit="seconds")
+PREVIEW_LINK_MAX_AGE = env.get_int("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600, minimum=1, unit="seconds")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A task still "running" after this long was left by a dead worker and is run again; every
 # task of the site finishes far sooner (and may safely run twice).
-TASKS_LEASE_SECONDS = int(os.environ.get("TASKS_LEASE_SECONDS", 900))
+TASKS_LEASE_SECONDS = env.get_int("TASKS_LEASE_SECONDS", 900, minimum=60, unit="seconds")
 # How often a worker checks for periodic jobs (core.periodic) that are due.
-PERIODIC_TICK_SECONDS = int(os.environ.get("PERIODIC_TICK_SECONDS", 30))
+PERIODIC_TICK_SECONDS = env.get_int("PERIODIC_TICK_SECONDS", 30, minimum=1, unit="seconds")
 
 # "transport" talks to the mail server; "default" (all transactional mail, Django's and
 # django-comments-xtd's) stores each message and lets the worker deliver it with retries;
@@ -153,13 +153,13 @@ MAILERS = {
     if os.environ.get("BULK_EMAIL_URL")
     else _transport,
 }
-EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("EMAIL_RETRY_BASE_SECONDS", 30))
+EMAIL_RETRY_BASE_SECONDS = env.get_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=0, unit="seconds")
 EMAIL_RETRY_MAX_SECONDS = 3600
-EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", 20))
+EMAIL_MAX_ATTEMPTS = env.get_int("EMAIL_MAX_ATTEMPTS", 20, minimum=1)
 EMAIL_SENDING_TIMEOUT_SECONDS = 600
 # Sent and failed messages stay in the outbox (admin: Site › Outgoing emails) this long, then
 # the worker deletes them: long enough to answer "did my email go out?", no longer.
-OUTBOX_RETENTION_DAYS = int(os.environ.get("OUTBOX_RETENTION_DAYS", 30))
+OUTBOX_RETENTION_DAYS = env.get_int("OUTBOX_RETENTION_DAYS", 30, minimum=1, unit="days")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = env.get_list("ADMINS")
@@ -170,8 +170,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 30)))
+AXES_FAILURE_LIMIT = env.get_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env.get_int("AXES_COOLOFF_MINUTES", 30, minimum=1, unit="minutes")
+)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
@@ -179,16 +181,16 @@ AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
 AXES_LOCKOUT_CALLABLE = "core.views.locked_out"
 AXES_VERBOSE = False
 
-# New-device verification (issue 10): the right admin password from a browser not seen before
+# New-device verification: the right admin password from a browser not seen before
 # is not enough; the staff member also enters a 6-digit code emailed to them, an authenticator
 # code or a recovery code. The browser is then trusted for STAFF_DEVICE_TRUST_DAYS.
 STAFF_DEVICE_VERIFICATION = env.get_bool("STAFF_DEVICE_VERIFICATION", default=True)
-STAFF_DEVICE_TRUST_DAYS = int(os.environ.get("STAFF_DEVICE_TRUST_DAYS", 180))
+STAFF_DEVICE_TRUST_DAYS = env.get_int("STAFF_DEVICE_TRUST_DAYS", 180, minimum=1, unit="days")
 STAFF_DEVICE_COOKIE_NAME = "__Host-staffdevice" if HTTPS else "staffdevice"
 STAFF_CODE_VALID_MINUTES = 15
 STAFF_CODE_MAX_ATTEMPTS = 5
 # Emailed codes per staff account per hour, the one at sign-in included.
-STAFF_CODES_PER_HOUR = int(os.environ.get("STAFF_CODES_PER_HOUR", 5))
+STAFF_CODES_PER_HOUR = env.get_int("STAFF_CODES_PER_HOUR", 5, minimum=1)
 OTP_TOTP_ISSUER = SITE_NAME
 # django-otp's admin would show every authenticator secret and recovery code to superusers.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -234,7 +236,9 @@ TRUST_X_FORWARDED_FOR = env.get_bool("TRUST_X_FORWARDED_FOR", default=False)
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 if env.get_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0))
+SECURE_HSTS_SECONDS = env.get_int(
+    "SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0, unit="seconds"
+)
 # On by default over https (OWASP HSTS guidance); turn off if a subdomain still serves http.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
 SECURE_HSTS_PRELOAD = env.get_bool("SECURE_HSTS_PRELOAD", default=HTTPS)
@@ -303,14 +307,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
 }
 
-# Comments: django-comments-xtd with our model, form and templates (comments/).
-# Notes on each choice: ../shared/notes/django-comments-xtd.md and issue 4.
+# Comments: django-comments-xtd with our model, form and templates (comments/). Why it is
+# pinned and sends no mail of its own: docs/decisions.md, 5 and 6.
 SITE_ID = 1  # kept in step with SITE_URL and SITE_NAME by comments.apps (post_migrate)
 COMMENTS_APP = "django_comments_xtd"  # required as is, even with a custom model
 COMMENTS_XTD_MODEL = "comments.models.Comment"
 COMMENTS_XTD_FORM_CLASS = "comments.forms.CommentForm"
 # 2 = a top-level comment plus two levels of replies.
-COMMENTS_XTD_MAX_THREAD_LEVEL = int(os.environ.get("COMMENTS_MAX_THREAD_LEVEL", 2))
+COMMENTS_XTD_MAX_THREAD_LEVEL = env.get_int("COMMENTS_MAX_THREAD_LEVEL", 2, minimum=0)
 COMMENTS_XTD_CONFIRM_EMAIL = True
 # Mail goes through the queued `default` mailer; xtd's own thread would lose errors.
 COMMENTS_XTD_THREADED_EMAILS = False
@@ -326,58 +330,81 @@ COMMENTS_XTD_APP_MODEL_OPTIONS = {
         "show_feedback": True,
     }
 }
-COMMENT_MAX_LENGTH = int(os.environ.get("COMMENT_MAX_LENGTH", 3000))
-COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", 30))
+COMMENT_MAX_LENGTH = env.get_int("COMMENT_MAX_LENGTH", 3000, minimum=1, unit="characters")
+COMMENTS_CLOSE_AFTER_DAYS = env.get_int("COMMENTS_CLOSE_AFTER_DAYS", 30, minimum=0, unit="days")
 COMMENTS_EDIT_MINUTES = 15
-COMMENTS_THREADS_PER_PAGE = int(os.environ.get("COMMENTS_THREADS_PER_PAGE", 20))
-# Spam rules (criteria C5–C7, C10): minimum seconds between form render and submit,
-# comments per minute per network, links that hold a comment, confirmation mails per address.
-COMMENTS_MIN_SUBMIT_SECONDS = int(os.environ.get("COMMENTS_MIN_SUBMIT_SECONDS", 3))
-COMMENTS_RATE_LIMIT_PER_MINUTE = int(os.environ.get("COMMENTS_RATE_LIMIT_PER_MINUTE", 2))
+COMMENTS_THREADS_PER_PAGE = env.get_int("COMMENTS_THREADS_PER_PAGE", 20, minimum=1)
+# Spam rules (docs/decisions.md, 8): minimum seconds between form render and submit, comments
+# per minute per network (/24 or /48), links that hold a comment for the author.
+COMMENTS_MIN_SUBMIT_SECONDS = env.get_int(
+    "COMMENTS_MIN_SUBMIT_SECONDS", 3, minimum=0, unit="seconds"
+)
+COMMENTS_RATE_LIMIT_PER_MINUTE = env.get_int("COMMENTS_RATE_LIMIT_PER_MINUTE", 2, minimum=1)
 COMMENTS_HOLD_LINKS = 2
 COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS = env.get_bool(
     "COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS", default=False
 )
+# Confirmation links expire after this many days; until an address confirms, it gets one
+# confirmation mail a day at most (comments/throttle.py; docs/decisions.md, 9).
 COMMENTS_CONFIRMATION_MAX_AGE_DAYS = 3
 COMMENTS_NOTIFY_AUTHOR = env.get_bool("COMMENTS_NOTIFY_AUTHOR", default=True)
 # Distinct readers' "removal suggestion" flags that hide a comment until the author reviews it.
-COMMENTS_HIDE_AFTER_FLAGS = int(os.environ.get("COMMENTS_HIDE_AFTER_FLAGS", 3))
+COMMENTS_HIDE_AFTER_FLAGS = env.get_int("COMMENTS_HIDE_AFTER_FLAGS", 3, minimum=1)
 # Readers sign in with a one-time emailed link (comments/accounts.py); there are no passwords.
-READER_SIGN_IN_MAX_AGE = int(os.environ.get("READER_SIGN_IN_MAX_AGE", 30 * 60))
+READER_SIGN_IN_MAX_AGE = env.get_int("READER_SIGN_IN_MAX_AGE", 30 * 60, minimum=1, unit="seconds")
 # xtd's like/flag views send anonymous readers here (login_required) with ?next=.
 LOGIN_URL = "accounts:sign-in"
 
 # Newsletter
 # Double opt-in links expire after 48 h; signups never confirmed are purged after
 # NEWSLETTER_PENDING_PURGE_DAYS by `manage.py purge_pending_subscribers` (run it daily from cron).
-NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600))
-NEWSLETTER_PENDING_PURGE_DAYS = int(os.environ.get("NEWSLETTER_PENDING_PURGE_DAYS", 7))
+NEWSLETTER_CONFIRM_MAX_AGE = env.get_int(
+    "NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600, minimum=1, unit="seconds"
+)
+NEWSLETTER_PENDING_PURGE_DAYS = env.get_int(
+    "NEWSLETTER_PENDING_PURGE_DAYS", 7, minimum=0, unit="days"
+)
 # Signup abuse limits: per client network (/24 or /48) per hour, and the fastest a person types.
-NEWSLETTER_SIGNUPS_PER_HOUR = int(os.environ.get("NEWSLETTER_SIGNUPS_PER_HOUR", 5))
-NEWSLETTER_MIN_SUBMIT_SECONDS = int(os.environ.get("NEWSLETTER_MIN_SUBMIT_SECONDS", 3))
+NEWSLETTER_SIGNUPS_PER_HOUR = env.get_int("NEWSLETTER_SIGNUPS_PER_HOUR", 5, minimum=1)
+NEWSLETTER_MIN_SUBMIT_SECONDS = env.get_int(
+    "NEWSLETTER_MIN_SUBMIT_SECONDS", 3, minimum=0, unit="seconds"
+)
 # A signup form older than this (a tab left open for days, a scraped form) must be reloaded.
-NEWSLETTER_FORM_MAX_AGE = int(os.environ.get("NEWSLETTER_FORM_MAX_AGE", 24 * 3600))
+NEWSLETTER_FORM_MAX_AGE = env.get_int(
+    "NEWSLETTER_FORM_MAX_AGE", 24 * 3600, minimum=1, unit="seconds"
+)
 # The sender's postal address, shown in every newsletter email (CAN-SPAM, 15 U.S.C. 7704).
 NEWSLETTER_POSTAL_ADDRESS = os.environ.get("NEWSLETTER_POSTAL_ADDRESS", "")
 
-# Weekly edition (issue 6): sending, retries, click counting and headline feeds.
+# Weekly edition: sending, retries, click counting and headline feeds.
 # Messages per second per worker process (0 = as fast as the mail server takes them; with
 # several workers the rates add up) and deliveries claimed per batch (one SMTP connection each).
-NEWSLETTER_SEND_RATE = float(os.environ.get("NEWSLETTER_SEND_RATE", 0))
-NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE", 100))
+NEWSLETTER_SEND_RATE = env.get_float(
+    "NEWSLETTER_SEND_RATE", 0, minimum=0, unit="messages per second"
+)
+NEWSLETTER_BATCH_SIZE = env.get_int("NEWSLETTER_BATCH_SIZE", 100, minimum=1)
 # A claimed batch belongs to its worker this long; a dead worker's rows are retried after it.
-NEWSLETTER_LEASE_SECONDS = int(os.environ.get("NEWSLETTER_LEASE_SECONDS", 300))
-NEWSLETTER_RETRY_BASE_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_BASE_SECONDS", 30))
-NEWSLETTER_RETRY_MAX_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_MAX_SECONDS", 3600))
-NEWSLETTER_MAX_ATTEMPTS = int(os.environ.get("NEWSLETTER_MAX_ATTEMPTS", 10))
-# Permanent (5xx) refusals in a row that mark an address bounced (criteria N10; 1 = at once).
-NEWSLETTER_HARD_BOUNCE_LIMIT = int(os.environ.get("NEWSLETTER_HARD_BOUNCE_LIMIT", 3))
+NEWSLETTER_LEASE_SECONDS = env.get_int("NEWSLETTER_LEASE_SECONDS", 300, minimum=1, unit="seconds")
+NEWSLETTER_RETRY_BASE_SECONDS = env.get_int(
+    "NEWSLETTER_RETRY_BASE_SECONDS", 30, minimum=0, unit="seconds"
+)
+NEWSLETTER_RETRY_MAX_SECONDS = env.get_int(
+    "NEWSLETTER_RETRY_MAX_SECONDS", 3600, minimum=0, unit="seconds"
+)
+NEWSLETTER_MAX_ATTEMPTS = env.get_int("NEWSLETTER_MAX_ATTEMPTS", 10, minimum=1)
+# Permanent (5xx) refusals in a row that mark an address bounced (1 = at once); why not one:
+# docs/decisions.md, 11.
+NEWSLETTER_HARD_BOUNCE_LIMIT = env.get_int("NEWSLETTER_HARD_BOUNCE_LIMIT", 3, minimum=1)
 # How long one worker task sends before re-enqueueing itself.
-NEWSLETTER_TASK_SECONDS = int(os.environ.get("NEWSLETTER_TASK_SECONDS", 60))
+NEWSLETTER_TASK_SECONDS = env.get_int("NEWSLETTER_TASK_SECONDS", 60, minimum=1, unit="seconds")
 # Aggregate click counts through a first-party redirect; no open pixel, nothing per reader.
 NEWSLETTER_CLICK_TRACKING = env.get_bool("NEWSLETTER_CLICK_TRACKING", default=True)
 # Posts published at most this long ago get their every-post email (edits of old posts never).
-NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS = int(os.environ.get("NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS", 24))
-NEWSLETTER_FEED_TIMEOUT = float(os.environ.get("NEWSLETTER_FEED_TIMEOUT", 10))
-NEWSLETTER_FEED_MAX_BYTES = int(os.environ.get("NEWSLETTER_FEED_MAX_BYTES", 2 * 1024 * 1024))
+NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS = env.get_int(
+    "NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS", 24, minimum=0, unit="hours"
+)
+NEWSLETTER_FEED_TIMEOUT = env.get_float("NEWSLETTER_FEED_TIMEOUT", 10, minimum=1, unit="seconds")
+NEWSLETTER_FEED_MAX_BYTES = env.get_int(
+    "NEWSLETTER_FEED_MAX_BYTES", 2 * 1024 * 1024, minimum=1, unit="bytes"
+)
 NEWSLETTER_HEADLINE_MAX_AGE_DAYS = 7

@@ -1,5 +1,3 @@
-import datetime
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -54,8 +52,8 @@ def test_author_creates_and_publishes_a_post_from_the_admin(author_client):
     assert "Second “paragraph”." in page.content.decode()
 
 
-def test_author_schedules_a_post_and_visitors_do_not_see_it_yet(author_client, client):
-    when = timezone.localtime() + datetime.timedelta(days=1)
+def test_author_schedules_a_post_and_visitors_do_not_see_it_yet(author_client, client, tomorrow):
+    when = timezone.localtime(tomorrow)
     author_client.post(
         reverse("admin:blog_post_add"),
         post_form(

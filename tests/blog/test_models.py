@@ -34,10 +34,10 @@ def test_drafts_queryset_holds_only_drafts():
     assert list(Post.objects.drafts()) == [draft]
 
 
-def test_publishing_without_a_date_publishes_now():
-    before = timezone.now()
+def test_publishing_without_a_date_publishes_now(now, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: now)
     post = PostFactory(publish_at=None)
-    assert before <= post.publish_at <= timezone.now()
+    assert post.publish_at == now
     assert post.is_published
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from blog.models import AuthorProfile, Correction, Post, Source, Tag
 from blog.previews import make_preview_token, preview_url
@@ -99,13 +98,12 @@ def test_related_posts_share_tags_and_exclude_the_post(client):
     assert response.context["related_posts"] == [sibling]
 
 
-def test_sources_and_corrections_are_shown_with_the_updated_date(client):
+def test_sources_and_corrections_are_shown_with_the_updated_date(client, now):
     post = PostFactory()
     Source.objects.create(
         post=post, publisher="MSN", title="Belarus drills", url="https://example.com/a"
     )
-    noted = timezone.now() - datetime.timedelta(hours=1)
-    Correction.objects.create(post=post, noted_at=noted, note="An earlier version misspelt a name.")
+    Correction.objects.create(post=post, noted_at=now, note="An earlier version misspelt a name.")
     html = client.get(post.get_absolute_url()).content.decode()
     assert 'href="https://example.com/a"' in html and "— MSN" in html
     assert "An earlier version misspelt a name." in html
@@ -223,10 +221,10 @@ def test_preview_link_dies_when_the_slug_changes(client):
     assert client.get(url).status_code == 404
 
 
-def test_home_puts_the_featured_post_first(client):
+def test_home_puts_the_featured_post_first(client, now):
     PostFactory(title="Newest piece")
     featured = PostFactory(
-        title="The big one", featured=True, publish_at=timezone.now() - datetime.timedelta(days=3)
+        title="The big one", featured=True, publish_at=now - datetime.timedelta(days=3)
     )
     response = client.get(reverse("blog:post-list"))
     assert response.context["featured_post"] == featured

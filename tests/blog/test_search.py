@@ -4,7 +4,6 @@ import re
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from blog import search
 from blog.models import Post
@@ -20,10 +19,6 @@ postgres_only = pytest.mark.skipif(
 
 def make_post(*, title="A piece", standfirst="", body="Nothing to see here.", **kwargs) -> Post:
     return PostFactory(title=title, standfirst=standfirst, body=body, **kwargs)
-
-
-def days_ago(days: int) -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(days=days)
 
 
 def found(query: str) -> list[Post]:
@@ -49,15 +44,16 @@ def test_title_standfirst_and_body_are_all_searched():
     assert set(found("harbour")) == {in_title, in_standfirst, in_body}
 
 
-def test_title_matches_come_before_body_matches_even_when_older():
-    older_title_match = make_post(title="Tram fares", publish_at=days_ago(30))
-    newer_body_match = make_post(body="A word on the tram, at last.", publish_at=days_ago(1))
+def test_title_matches_come_before_body_matches_even_when_older(now, yesterday):
+    last_month = now - datetime.timedelta(days=30)
+    older_title_match = make_post(title="Tram fares", publish_at=last_month)
+    newer_body_match = make_post(body="A word on the tram, at last.", publish_at=yesterday)
     assert found("tram") == [older_title_match, newer_body_match]
 
 
-def test_equal_matches_come_newest_first():
-    older = make_post(body="The ferry is late again.", publish_at=days_ago(30))
-    newer = make_post(body="The ferry is late again.", publish_at=days_ago(1))
+def test_equal_matches_come_newest_first(now, yesterday):
+    older = make_post(body="The ferry is late again.", publish_at=now - datetime.timedelta(days=30))
+    newer = make_post(body="The ferry is late again.", publish_at=yesterday)
     assert found("ferry") == [newer, older]
 
 
