@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core import staff
 from core.models import TrustedDevice
+from core.urls import VERIFICATION_URL_NAMES
 
 
 class PermissionsPolicyMiddleware:
@@ -65,7 +66,8 @@ class StaffVerificationMiddleware:
             if not in_admin:
                 request.user = AnonymousUser()
                 return None
-            if request.path in {reverse("staff:verify"), reverse("admin:logout")}:
+            allowed = {reverse(f"staff:{name}") for name in VERIFICATION_URL_NAMES}
+            if request.path in allowed | {reverse("admin:logout")}:
                 return None
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('staff:verify')}?{query}")

@@ -1,4 +1,4 @@
-"""New-device verification for staff sign-in (issue 10): the password alone is not the keys.
+"""New-device verification for staff sign-in: the password alone is not the keys.
 
 How it fits together:
 

@@ -350,7 +350,7 @@ COMMENTS_CONFIRMATION_MAX_AGE_DAYS = 3
 COMMENTS_NOTIFY_AUTHOR = env.get_bool("COMMENTS_NOTIFY_AUTHOR", default=True)
 # Distinct readers' "removal suggestion" flags that hide a comment until the author reviews it.
 COMMENTS_HIDE_AFTER_FLAGS = env.get_int("COMMENTS_HIDE_AFTER_FLAGS", 3, minimum=1)
-# Readers sign in with a one-time emailed link (comments/accounts.py); there are no passwords.
+# Readers sign in with a one-time emailed link (comments/accounts/); there are no passwords.
 READER_SIGN_IN_MAX_AGE = env.get_int("READER_SIGN_IN_MAX_AGE", 30 * 60, minimum=1, unit="seconds")
 # xtd's like/flag views send anonymous readers here (login_required) with ?next=.
 LOGIN_URL = "accounts:sign-in"

@@ -2,7 +2,7 @@
 
 Prints the median of 20 in-process renders of our comment section (the `comment_section`
 tag, SQL included) next to django-comments-xtd's stock recursive tree for the same comments,
-and writes the figures to var/bench/comments.txt. Target (issue 4): under 8 ms.
+and writes the figures to var/bench/comments.txt. Target: under 8 ms.
 
 Runs on its own in-memory SQLite database: `python -m tests.bench.comments_render`
 (`make bench` runs every benchmark).

@@ -5,7 +5,7 @@ file) is seeded with 10,000 active subscribers; the real worker, `manage.py send
 then sends the edition over SMTP to a counting aiosmtpd server in this process. Reported:
 messages per second as the server saw them (first to last message accepted), the worker's
 wall time, and its peak resident memory (ru_maxrss of that one child, from os.wait4).
-Written to var/bench/edition_send.txt. Target (issue 6): at least 200 messages per second
+Written to var/bench/edition_send.txt. Target: at least 200 messages per second
 and under 200 MB.
 
 Run: `python -m tests.bench.edition_send` (or `make bench`, which runs every benchmark).

@@ -1,4 +1,4 @@
-"""New-device verification for staff sign-in (issue 10), through the real admin login view."""
+"""New-device verification for staff sign-in, through the real admin login view."""
 
 import datetime
 import email
@@ -56,11 +56,8 @@ def verify_url(next_url=None):
     return f"{reverse('staff:verify')}?{urlencode({'next': next_url or reverse('admin:index')})}"
 
 
-def enter(client, code, *, action="verify", field="code", next_url=None):
-    return client.post(
-        reverse("staff:verify"),
-        {field: code, "action": action, "next": next_url or reverse("admin:index")},
-    )
+def enter(client, code, *, url="staff:verify", field="code", next_url=None):
+    return client.post(reverse(url), {field: code, "next": next_url or reverse("admin:index")})
 
 
 def code_from(message) -> str:
@@ -196,7 +193,7 @@ def test_a_new_code_can_be_asked_for_and_replaces_the_old(
     sign_in(browser)
     first = code_from(mail.outbox[0])
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser.post(reverse("staff:verify"), {"action": "send", "next": "/admin/"})
+        response = browser.post(reverse("staff:send-code"), {"next": "/admin/"})
     assert response["Location"] == verify_url("/admin/")
     second = code_from(mail.outbox[1])
     if first != second:
@@ -210,8 +207,8 @@ def test_new_codes_are_rate_limited(
     settings.STAFF_CODES_PER_HOUR = 2
     sign_in(browser)
     with django_capture_on_commit_callbacks(execute=True):
-        browser.post(reverse("staff:verify"), {"action": "send"})
-        response = browser.post(reverse("staff:verify"), {"action": "send"}, follow=True)
+        browser.post(reverse("staff:send-code"))
+        response = browser.post(reverse("staff:send-code"), follow=True)
     assert len(mail.outbox) == 2
     assert "Too many codes were sent to you in the last hour." in response.content.decode()
 
@@ -219,8 +216,10 @@ def test_new_codes_are_rate_limited(
 def test_get_and_head_never_send_nor_use_up_a_code(author, sign_in, browser):
     sign_in(browser)
     for _ in range(6):
-        browser.get(verify_url(), {"code": "000000", "action": "send"})
+        browser.get(verify_url(), {"code": "000000"})
         browser.head(verify_url())
+        assert browser.get(reverse("staff:send-code")).status_code == 405
+        assert browser.head(reverse("staff:use-recovery-code")).status_code == 405
     assert len(mail.outbox) == 1
     assert StaffSignInCode.objects.get(user=author).failed_attempts == 0
     assert enter(browser, code_from(mail.outbox[0])).status_code == 302
@@ -257,20 +256,22 @@ def test_an_authenticator_user_can_still_ask_for_an_email(
     sign_in(browser)
     assert "Email me a code instead" in browser.get(verify_url()).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        browser.post(reverse("staff:verify"), {"action": "send"})
+        browser.post(reverse("staff:send-code"))
     assert enter(browser, code_from(mail.outbox[0])).status_code == 302
 
 
 def test_a_recovery_code_works_once(author, sign_in, browser):
     codes = staff.new_recovery_codes(user=author)
     sign_in(browser)
-    response = enter(browser, codes[0].upper(), action="recovery", field="recovery_code")
+    response = enter(
+        browser, codes[0].upper(), url="staff:use-recovery-code", field="recovery_code"
+    )
     assert response.status_code == 302
     assert browser.get(reverse("admin:index")).status_code == 200
     assert StaticToken.objects.filter(device__user=author).count() == 9
     other = Client()
     sign_in(other)
-    again = enter(other, codes[0], action="recovery", field="recovery_code")
+    again = enter(other, codes[0], url="staff:use-recovery-code", field="recovery_code")
     assert "That recovery code is not right, or was used before." in again.content.decode()
     assert other.get(reverse("admin:index")).status_code == 302
 
@@ -324,14 +325,14 @@ def test_an_authenticator_is_set_up_with_a_first_code(author, client):
     assert (
         "Set up an authenticator app" in client.get(reverse("staff:authenticator")).content.decode()
     )
-    client.post(reverse("staff:authenticator"), {"action": "start"})
+    client.post(reverse("staff:authenticator-start"))
     device = TOTPDevice.objects.get(user=author, confirmed=False)
     page = client.get(reverse("staff:authenticator")).content.decode()
     assert "otpauth://totp/The%20Dispatch%3Aauthor?secret=" in page
     assert staff_secret(device) in page.replace(" ", "")
     assert '<svg role="img" aria-label="QR code of the setup key"' in page
     code = f"{totp(device.bin_key):06d}"
-    response = client.post(reverse("staff:authenticator"), {"action": "confirm", "code": code})
+    response = client.post(reverse("staff:authenticator-confirm"), {"code": code})
     device.refresh_from_db()
     assert device.confirmed
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
@@ -343,10 +344,10 @@ def test_an_authenticator_is_set_up_with_a_first_code(author, client):
 
 def test_a_wrong_first_code_does_not_confirm_the_authenticator(author, client):
     client.force_login(author)
-    client.post(reverse("staff:authenticator"), {"action": "start"})
+    client.post(reverse("staff:authenticator-start"))
     device = TOTPDevice.objects.get(user=author)
     wrong = f"{(totp(device.bin_key) + 1) % 10**6:06d}"
-    response = client.post(reverse("staff:authenticator"), {"action": "confirm", "code": wrong})
+    response = client.post(reverse("staff:authenticator-confirm"), {"code": wrong})
     assert "That code is not right." in response.content.decode()
     device.refresh_from_db()
     assert not device.confirmed
@@ -414,3 +415,23 @@ def test_reset_command_refuses_an_unknown_user():
 )
 def test_addresses_are_masked(address, masked):
     assert staff.mask_email(address) == masked
+
+
+def test_every_authenticator_action_is_post_only(author, client):
+    client.force_login(author)
+    for name in ("start", "confirm", "recovery-codes", "remove"):
+        url = reverse(f"staff:authenticator-{name}")
+        assert client.get(url).status_code == 405
+        assert client.head(url).status_code == 405
+    assert not TOTPDevice.objects.filter(user=author).exists()
+    assert client.post(reverse("staff:authenticator")).status_code == 405
+
+
+def test_removing_the_authenticator_removes_its_recovery_codes(author, client):
+    client.force_login(author)
+    TOTPDevice.objects.create(user=author, name="Phone", confirmed=True)
+    staff.new_recovery_codes(user=author)
+    response = client.post(reverse("staff:authenticator-remove"), follow=True)
+    assert "The authenticator app and recovery codes were removed." in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=author).exists()
+    assert staff.recovery_codes_left(author) == 0

@@ -22,6 +22,12 @@ def admin_sign_in(page, username):
 
 
 def test_author_approves_a_held_comment_and_readers_then_see_it(page, browser, live_server):
+    """A held comment goes through the author's queue and appears for readers.
+
+    One long journey on purpose (longer than our 60-line rule): each step starts from the state
+    the previous one left, as the author's own session would; split, the steps would each have
+    to rebuild that state by hand and stop proving the flow.
+    """
     author = StaffFactory(username="author", email="author@example.org")
     post = PostFactory(title="Ferries before flyovers", author=author)
     add_comment(

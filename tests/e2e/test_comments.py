@@ -1,4 +1,4 @@
-"""Comment journeys in Chromium, with JavaScript on and off (issue 4, acceptance 3, 6, 7, 8)."""
+"""Comment journeys in Chromium, with JavaScript on and off."""
 
 import re
 from urllib.parse import urlsplit

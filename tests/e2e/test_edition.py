@@ -57,6 +57,12 @@ def progress_of(page) -> tuple[int, int]:
 
 
 def test_author_composes_previews_tests_sends_and_watches_progress(page, week, smtp_server):
+    """The weekly edition from composing to sending, with its progress page.
+
+    One long journey on purpose (longer than our 60-line rule): each step starts from the state
+    the previous one left, as the author's own session would; split, the steps would each have
+    to rebuild that state by hand and stop proving the flow.
+    """
     sign_in(page, "author")
     page.goto("/admin/newsletter/edition/")
     screenshot(page, "admin-edition-list-empty")

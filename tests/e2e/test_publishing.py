@@ -39,6 +39,12 @@ def sign_in(page, username):
 def test_author_writes_previews_schedules_and_publishes_with_a_cover(
     page, browser, live_server, cover_jpeg, settings, tmp_path
 ):
+    """The writer's whole publishing path: draft, preview, schedule, publish with a cover.
+
+    One long journey on purpose (longer than our 60-line rule): each step starts from the state
+    the previous one left, as the author's own session would; split, the steps would each have
+    to rebuild that state by hand and stop proving the flow.
+    """
     settings.MEDIA_ROOT = tmp_path / "media"
     StaffFactory(username="author")
     Tag.objects.create(name="Transit", slug="transit")
