@@ -2,6 +2,9 @@
 
 Local defaults are safe and need no services; production (DEBUG off) refuses to start without
 a real SECRET_KEY. Tests layer `config.settings.test` on top of this module.
+
+One flat file of assignments, grouped by concern, on purpose (a little past our ~400-line
+guide): an operator reads every setting and its reason top to bottom, and `grep` finds each.
 """
 
 import datetime
