@@ -219,9 +219,13 @@ def _subscriber_for(token: str, *, read) -> Subscriber:
 @csrf_exempt  # RFC 8058: the mail program POSTs with no cookie and no token.
 @allow_methods("GET", "HEAD", "POST")
 def unsubscribe(request, token):
-    """`List-Unsubscribe` target: POST unsubscribes at once (200, never a redirect)."""
+    """`List-Unsubscribe` target: POST unsubscribes at once (200, never a redirect).
+
+    GET and HEAD (a reader's click, a link checker, a mail scanner) only ever see the page
+    with the button: the state-changing branch is the one that names POST.
+    """
     subscriber = _subscriber_for(token, read=tokens.read_unsubscribe_token)
-    if request.method == "GET":
+    if request.method != "POST":
         return TemplateResponse(
             request, "newsletter/unsubscribe.html", {"subscriber": subscriber, "token": token}
         )
