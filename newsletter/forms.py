@@ -1,7 +1,7 @@
 from django import forms
 
+from core.addresses import MAX_LENGTH, normalise_email
 from newsletter import tokens
-from newsletter.addresses import MAX_LENGTH, normalise_email
 from newsletter.consent import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from newsletter.imports import parse_subscriber_csv
 from newsletter.models import Subscriber

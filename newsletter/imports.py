@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from newsletter.addresses import normalise_email
+from core.addresses import normalise_email
 from newsletter.consent import CONSENT_TEXTS, RECORD_FIELDS
 from newsletter.models import Subscriber
 

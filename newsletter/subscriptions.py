@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Value, When
 
 from core import outbox
+from core.addresses import mailbox_key, normalise_email
 from newsletter import emails
-from newsletter.addresses import normalise_email, suppression_digest
+from newsletter.addresses import suppression_digest
 from newsletter.consent import CONSENT_TEXTS
 from newsletter.models import Subscriber, Suppression
 from newsletter.tasks import send_import_confirmations
@@ -265,11 +266,13 @@ def import_subscribers(
     that status, so an import can never turn an opt-out back into a subscription.
     """
     report = ImportReport()
-    existing = {address.lower() for address in Subscriber.objects.values_list("email", flat=True)}
+    existing = {
+        mailbox_key(address) for address in Subscriber.objects.values_list("email", flat=True)
+    }
     suppressed = set(Suppression.objects.values_list("digest", flat=True))
     new = []
     for row in rows:
-        if row.email.lower() in existing:
+        if mailbox_key(row.email) in existing:
             report.already_listed += 1
             continue
         if suppression_digest(row.email) in suppressed:
