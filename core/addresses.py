@@ -8,6 +8,7 @@
   are dropped when what they hold is a plain dot-atom. One that does need them (a space,
   a second `@`) keeps them, escaping exactly `\\`, `"`, space and tab, so two spellings of
   it are still one.
+- Invisible characters (zero-width, bidi overrides: core.text) are dropped first.
 - The local part otherwise keeps its case (some mail servers treat it as case-sensitive);
   comparisons and uniqueness ignore case (`mailbox_key`, a `Lower("email")` constraint).
 """
@@ -16,6 +17,8 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from core.text import strip_invisible
 
 MAX_LENGTH = 254  # RFC 5321 §4.5.3.1.3, the longest address a mail server must accept
 
@@ -38,7 +41,7 @@ def _canonical_local_part(local: str) -> str:
 
 def normalise_email(value: str) -> str:
     """The stored form of an address, or ValidationError with a message a visitor understands."""
-    address = (value or "").strip()
+    address = strip_invisible(value or "").strip()
     if not address:
         raise ValidationError("Enter your email address.", code="required")
     if len(address) > MAX_LENGTH:

@@ -18,6 +18,7 @@ from django.db.models import Case, Value, When
 
 from core import outbox
 from core.addresses import mailbox_key, normalise_email
+from core.text import strip_invisible
 from newsletter import emails
 from newsletter.addresses import suppression_digest
 from newsletter.consent import CONSENT_TEXTS
@@ -208,10 +209,11 @@ def record_outside_consent(
     elif subscriber.is_active:
         return subscriber
     subscriber.signed_up_at = confirmed_at
-    subscriber.signup_source = source
-    subscriber.signup_url = source_url[:500]
+    # What another app hands over is text no reader typed on purpose only after this (item 15).
+    subscriber.signup_source = strip_invisible(source)[:200]
+    subscriber.signup_url = strip_invisible(source_url)[:500]
     subscriber.consent_text_version = ""
-    subscriber.consent_text = consent_text
+    subscriber.consent_text = strip_invisible(consent_text)
     subscriber.signup_ip = _valid_ip(ip)
     subscriber.confirmation_sent_at = None
     _activate(subscriber, confirmed_at=confirmed_at, ip=subscriber.signup_ip)
