@@ -73,6 +73,7 @@ def world(now):
     public = {
         "newsletter:subscribe": {},
         "newsletter:signup": {},
+        "newsletter:signup-stamp": {},
         "newsletter:check-inbox": {},
         "newsletter:confirm": {"token": tokens.make_confirm_token(pending)},
         "newsletter:unsubscribe": {"token": tokens.make_unsubscribe_token(subscriber)},
