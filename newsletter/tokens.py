@@ -16,6 +16,7 @@
 
 import enum
 import secrets
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -85,8 +86,16 @@ class Stamp(enum.Enum):
     USED = "used"
 
 
-def make_form_stamp() -> str:
-    return FORM_STAMP.sign(FORM_STAMP_PREFIX + secrets.token_urlsafe(12))
+def make_form_stamp(*, for_page: bool = False) -> str:
+    """A stamp with a random nonce, for the script and for answers that are never cached.
+
+    A page's own stamp (`for_page`, the no-JavaScript fallback, shared by every reader of a
+    cached copy anyway) takes the second it was made as its nonce instead, so two renders of
+    one page in the same second are the same page (which the "same answer for every address"
+    tests compare byte for byte).
+    """
+    nonce = f"page-{int(time.time())}" if for_page else secrets.token_urlsafe(12)
+    return FORM_STAMP.sign(FORM_STAMP_PREFIX + nonce)
 
 
 def _nonce(stamp: str) -> str | None:
