@@ -329,7 +329,7 @@ LOGIN_URL = "accounts:sign-in"
 
 # Newsletter
 # Double opt-in links expire after 48 h; signups never confirmed are purged after
-# NEWSLETTER_PENDING_PURGE_DAYS by `manage.py purge_pending_subscribers` (run it daily from cron).
+# NEWSLETTER_PENDING_PURGE_DAYS by the worker once a day (`manage.py purge_pending_subscribers`).
 NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600))
 NEWSLETTER_PENDING_PURGE_DAYS = int(os.environ.get("NEWSLETTER_PENDING_PURGE_DAYS", 7))
 # Signup abuse limits: per client network (/24 or /48) per hour, and the fastest a person types.

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from core import periodic
-from newsletter import subscriptions, tasks
+from newsletter import editions, subscriptions, tasks
 from newsletter.models import Delivery, Edition
 from tests.newsletter.editions_support import active_subscribers, make_edition
 
@@ -37,7 +37,7 @@ def queued_deliveries(edition) -> list[DBTaskResult]:
 def sending_edition(now, *, recipients=3) -> Edition:
     edition = make_edition()
     active_subscribers(recipients)
-    tasks.editions.freeze_recipients(edition=edition, now=now)
+    editions.freeze_recipients(edition=edition, now=now)
     return edition
 
 
