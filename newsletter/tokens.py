@@ -10,8 +10,8 @@
   NEWSLETTER_FORM_MAX_AGE (30 minutes) and is used once: the first signup made with it
   claims its nonce in the shared cache. The form lives on cached pages, where a stamp would
   be as old as the cached copy and shared by every visitor, so the form's script fetches a
-  fresh one from `newsletter:signup-stamp` when the page loads (issue 10, item 13); the
-  stamp in the cached HTML is only the no-JavaScript fallback.
+  fresh one from `newsletter:signup-stamp` when the reader turns to the form (issue 10,
+  item 13); the stamp in the cached HTML is only the no-JavaScript fallback.
 """
 
 import enum

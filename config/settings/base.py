@@ -336,7 +336,7 @@ NEWSLETTER_PENDING_PURGE_DAYS = int(os.environ.get("NEWSLETTER_PENDING_PURGE_DAY
 NEWSLETTER_SIGNUPS_PER_HOUR = int(os.environ.get("NEWSLETTER_SIGNUPS_PER_HOUR", 5))
 NEWSLETTER_MIN_SUBMIT_SECONDS = int(os.environ.get("NEWSLETTER_MIN_SUBMIT_SECONDS", 3))
 # A signup form's stamp works once, for this long (newsletter/tokens.py; issue 10, item 13):
-# the form's script fetches a fresh one when the page loads, and again after a long pause.
+# the form's script fetches a fresh one when the reader turns to the form.
 NEWSLETTER_FORM_MAX_AGE = int(os.environ.get("NEWSLETTER_FORM_MAX_AGE", 30 * 60))
 # The sender's postal address, shown in every newsletter email (CAN-SPAM, 15 U.S.C. 7704).
 NEWSLETTER_POSTAL_ADDRESS = os.environ.get("NEWSLETTER_POSTAL_ADDRESS", "")

@@ -3,8 +3,9 @@
 
    The form's stamp (newsletter/tokens.py) works once and for a short while, and the one in
    the HTML is as old as the cached page and shared by every visitor: this script fetches a
-   fresh one when the page loads, again when the reader comes back to the form after a long
-   pause; after a signup, or a stale-form answer, the server's answer carries a new one. */
+   fresh one when the reader first turns to the form (not on every page view: the pages stay
+   cheap to serve under a spike), and again if that one is near its end; after a signup, or a
+   stale-form answer, the server's answer carries a new one. */
 (function () {
   "use strict";
 
@@ -46,14 +47,17 @@
     var button = form.querySelector("button[type=submit]");
     var message = form.querySelector("[role=status]");
     var errorBox = document.getElementById(input.id + "-error");
+    var stampReady = null;
     form.noValidate = true;
-    freshStamp(form);
-    input.addEventListener("focus", function () {
+
+    function ensureStamp() {
       var expires = Number(form.dataset.stampExpires || 0);
-      if (expires && Date.now() > expires - 5 * 60 * 1000) {
-        freshStamp(form);
+      if (!stampReady || (expires && Date.now() > expires - 5 * 60 * 1000)) {
+        stampReady = freshStamp(form);
       }
-    });
+      return stampReady;
+    }
+    form.addEventListener("focusin", ensureStamp);
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -63,12 +67,15 @@
       button.disabled = true;
       message.textContent = "Sending…";
       showError(form, input, errorBox, "");
-      fetch(form.action, {
-        method: "POST",
-        body: new FormData(form),
-        headers: { Accept: "application/json" },
-        credentials: "same-origin"
-      })
+      ensureStamp()
+        .then(function () {
+          return fetch(form.action, {
+            method: "POST",
+            body: new FormData(form),
+            headers: { Accept: "application/json" },
+            credentials: "same-origin"
+          });
+        })
         .then(function (response) {
           return response.json().catch(function () {
             return { ok: false, message: "Something went wrong. Please try again later." };
