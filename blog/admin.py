@@ -3,7 +3,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.http import require_safe
 
 from blog.forms import AuthorProfileAdminForm, ImageAdminForm, image_snippet
 from blog.models import AuthorProfile, Correction, Image, Post, Source, Tag
@@ -120,6 +122,7 @@ class PostAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @method_decorator(require_safe)
     def preview_view(self, request, pk):
         post = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_view_or_change_permission(request, post):

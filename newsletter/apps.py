@@ -1,4 +1,7 @@
+import datetime
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.db.models.signals import post_save
 
 
@@ -11,6 +14,8 @@ class NewsletterConfig(AppConfig):
         # connected explicitly rather than as a side effect of importing some module.
         from blog.models import Post
         from comments.signals import newsletter_consent_given
+        from core import periodic
+        from newsletter import subscriptions, tasks
         from newsletter.receivers import (
             announce_post_when_published,
             subscribe_confirmed_commenter,
@@ -21,4 +26,20 @@ class NewsletterConfig(AppConfig):
         )
         post_save.connect(
             announce_post_when_published, sender=Post, dispatch_uid="newsletter-post-email"
+        )
+        # The worker's own schedule (core.periodic); the cron commands stay as safety nets.
+        periodic.register(
+            "newsletter-editions",
+            every=datetime.timedelta(seconds=settings.PERIODIC_TICK_SECONDS),
+            run=tasks.keep_editions_moving,
+        )
+        periodic.register(
+            "newsletter-purge-pending",
+            every=datetime.timedelta(days=1),
+            run=subscriptions.purge_pending,
+        )
+        periodic.register(
+            "newsletter-headlines",
+            every=datetime.timedelta(hours=1),
+            run=tasks.import_headlines_hourly,
         )

@@ -11,7 +11,8 @@ How a send works, and why it cannot skip anyone or send twice:
    claiming UPDATE only takes rows still `pending`, and a worker sends exactly the rows that
    carry its own lease token.
 3. **Send.** One SMTP connection per batch (`mailers["bulk"]`). Each delivery is marked `sent`
-   in its own committed UPDATE right after the server accepted the message (250 after DATA).
+   in its own committed UPDATE right after the server accepted the message (250 after DATA);
+   if the database is away at that moment, the worker waits for it to record the mark.
    The recipient's status is read just before sending, so someone who unsubscribed a moment
    ago is `skipped`.
 4. **Recover.** A worker killed mid-batch leaves rows `sending`; once their lease expires any
@@ -38,7 +39,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.mail import mailers
-from django.db import connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -53,6 +54,8 @@ MAX_DUPLICATES_PER_CRASH = 1
 # A worker stops sending this long before its lease runs out, so that a message it starts
 # always finishes (or times out) while the rows are still its own.
 LEASE_SAFETY_SECONDS = 5
+# The database is unreachable (a restart, a network cut), as opposed to a query being wrong.
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
 def retry_delay(failures: int) -> datetime.timedelta:
@@ -212,9 +215,10 @@ def _send_one(mail_server, edition, pk, subscriber_id, token, content, pacer) ->
             raise ServerTrouble(smtp.describe(error)) from error
         return _record_refusal(pk, token, subscriber_id, kind=kind, error=error)
     sent_at = timezone.now()
-    _mark(
+    _mark_sent(
         pk,
         token,
+        pacer=pacer,
         status=Delivery.Status.SENT,
         sent_at=sent_at,
         last_attempt_at=sent_at,
@@ -222,6 +226,42 @@ def _send_one(mail_server, edition, pk, subscriber_id, token, content, pacer) ->
         last_error="",
     )
     return "sent"
+
+
+def _mark_sent(pk: int, token: str, *, pacer: Pacer, **fields) -> None:
+    """Record a message the server accepted, waiting out a database outage to do it.
+
+    The message is out; if this UPDATE were lost, the row would be sent again once its lease
+    ran out. While the database is away no other worker can take the row either, so keep
+    trying (backoff up to 5 s) for as long as a lease lasts, then give up (at-least-once).
+    """
+    give_up_at = pacer.clock() + settings.NEWSLETTER_LEASE_SECONDS
+    wait = 0.5
+    while True:
+        try:
+            _mark(pk, token, **fields)
+            return
+        except DATABASE_AWAY as error:
+            if pacer.clock() > give_up_at:
+                raise
+            if wait == 0.5:
+                logger.warning(
+                    "Delivery %s was accepted by the mail server but the database is away "
+                    "(%s); recording it as soon as the database is back.",
+                    pk,
+                    type(error).__name__,
+                )
+            _drop_connection()
+            pacer.sleep(wait)
+            wait = min(wait * 2, 5.0)
+
+
+def _drop_connection() -> None:
+    """A connection broken by an outage is closed, so the next query opens a new one."""
+    try:
+        connection.close()
+    except DatabaseError:
+        pass
 
 
 def _record_refusal(pk, token, subscriber_id, *, kind, error) -> str:

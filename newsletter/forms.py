@@ -1,7 +1,7 @@
 from django import forms
 
+from core.addresses import MAX_LENGTH, normalise_email
 from newsletter import tokens
-from newsletter.addresses import MAX_LENGTH, normalise_email
 from newsletter.consent import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from newsletter.imports import parse_subscriber_csv
 from newsletter.models import Subscriber
@@ -132,12 +132,15 @@ class SubscriberImportForm(forms.Form):
 
 
 def signup_form_context(*, request, source: str, form: SignupForm | None = None) -> dict:
-    """What the signup form template needs, from the inclusion tag or a view."""
-    form = form or SignupForm(source=source)
+    """What the signup form template needs, from the inclusion tag or a view.
+
+    A form sent back with errors (never cached) gets a stamp of its own; a page's form gets
+    the page's stamp, which the script replaces with a fresh one (newsletter/tokens.py).
+    """
     return {
-        "form": form,
+        "form": form or SignupForm(source=source),
         "source": source,
-        "stamp": tokens.make_form_stamp(),
+        "stamp": tokens.make_form_stamp(for_page=form is None),
         "page": request.path if request is not None else "",
         "consent_text": CONSENT_TEXTS[CURRENT_CONSENT_VERSION],
         "consent_version": CURRENT_CONSENT_VERSION,

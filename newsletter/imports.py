@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from newsletter.addresses import normalise_email
+from core.addresses import normalise_email
+from core.text import strip_invisible
 from newsletter.consent import CONSENT_TEXTS, RECORD_FIELDS
 from newsletter.models import Subscriber
 
@@ -48,6 +49,7 @@ class ImportRow:
 
     def to_subscriber(self, *, mode: str, consent_source: str, now) -> Subscriber:
         """The new subscriber this row describes, in the chosen import mode."""
+        consent_source = strip_invisible(consent_source)
         values = dict(self.values)
         status = values.pop("status", "") or Subscriber.Status.ACTIVE
         subscriber = Subscriber(email=self.email, **values)
@@ -80,7 +82,7 @@ class ParsedFile:
 
 
 def _parse_value(column: str, raw: str):
-    raw = raw.strip()
+    raw = strip_invisible(raw).strip()  # bidi overrides and zero-width characters (item 15)
     if column in DATETIME_COLUMNS:
         if not raw:
             return None

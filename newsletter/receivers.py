@@ -32,7 +32,7 @@ def announce_post_when_published(sender, instance, **kwargs):
     """A post saved as published: its every-post email goes out at `publish_at`, once.
 
     Enqueued after commit with run_after=publish_at, so a scheduled post is announced at its
-    time with no cron; `send_due_editions` is the safety net for backends that cannot wait.
+    time with no cron; the worker's periodic `keep_editions_moving` is the safety net.
     Saving again (an edit, a reschedule) enqueues again: `editions.announce_post` decides
     at run time, from the post as it then is, and never announces a post twice.
     """

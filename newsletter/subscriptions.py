@@ -17,11 +17,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Value, When
 
 from core import outbox
+from core.addresses import mailbox_key, normalise_email
+from core.text import strip_invisible
 from newsletter import emails
-from newsletter.addresses import normalise_email, suppression_digest
+from newsletter.addresses import suppression_digest
 from newsletter.consent import CONSENT_TEXTS
 from newsletter.models import Subscriber, Suppression
-from newsletter.tasks import send_import_confirmations
 
 logger = logging.getLogger(__name__)
 
@@ -207,10 +208,11 @@ def record_outside_consent(
     elif subscriber.is_active:
         return subscriber
     subscriber.signed_up_at = confirmed_at
-    subscriber.signup_source = source
-    subscriber.signup_url = source_url[:500]
+    # What another app hands over is text no reader typed on purpose only after this (item 15).
+    subscriber.signup_source = strip_invisible(source)[:200]
+    subscriber.signup_url = strip_invisible(source_url)[:500]
     subscriber.consent_text_version = ""
-    subscriber.consent_text = consent_text
+    subscriber.consent_text = strip_invisible(consent_text)
     subscriber.signup_ip = _valid_ip(ip)
     subscriber.confirmation_sent_at = None
     _activate(subscriber, confirmed_at=confirmed_at, ip=subscriber.signup_ip)
@@ -251,6 +253,8 @@ class ImportReport:
     already_listed: int = 0
     confirmations_queued: int = 0
     skipped: list[tuple[int, str, str]] = field(default_factory=list)
+    # New pending subscribers whose confirmation email is still to be sent.
+    to_confirm: list[int] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -265,11 +269,13 @@ def import_subscribers(
     that status, so an import can never turn an opt-out back into a subscription.
     """
     report = ImportReport()
-    existing = {address.lower() for address in Subscriber.objects.values_list("email", flat=True)}
+    existing = {
+        mailbox_key(address) for address in Subscriber.objects.values_list("email", flat=True)
+    }
     suppressed = set(Suppression.objects.values_list("digest", flat=True))
     new = []
     for row in rows:
-        if row.email.lower() in existing:
+        if mailbox_key(row.email) in existing:
             report.already_listed += 1
             continue
         if suppression_digest(row.email) in suppressed:
@@ -278,9 +284,6 @@ def import_subscribers(
         new.append(row.to_subscriber(mode=mode, consent_source=consent_source, now=now))
     created = Subscriber.objects.bulk_create(new, batch_size=IMPORT_BATCH_SIZE)
     report.created = len(created)
-    to_confirm = [subscriber.pk for subscriber in created if subscriber.confirmation_nonce]
-    for start in range(0, len(to_confirm), IMPORT_BATCH_SIZE):
-        batch = to_confirm[start : start + IMPORT_BATCH_SIZE]
-        transaction.on_commit(partial(send_import_confirmations.enqueue, batch), robust=True)
-    report.confirmations_queued = len(to_confirm)
+    report.to_confirm = [subscriber.pk for subscriber in created if subscriber.confirmation_nonce]
+    report.confirmations_queued = len(report.to_confirm)
     return report

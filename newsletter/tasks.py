@@ -11,11 +11,14 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.tasks import task, task_backends
+from django.db.models import Q
+from django.tasks import TaskResultStatus, task, task_backends
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 
-from newsletter import delivery, editions, emails, headlines
-from newsletter.models import Edition
+from newsletter import delivery, editions, emails, headlines, subscriptions
+from newsletter.models import Delivery, Edition
 
 
 @task
@@ -31,14 +34,36 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
 
 
 @task
+def request_subscription(
+    *, email: str, source: str, page_url: str, consent_version: str, ip: str | None, at: str
+) -> None:
+    """The signup form's work, done off the request (issue 10, item 10).
+
+    Whether the address is new (a row, a confirmation email), pending or already subscribed
+    (nothing to do) took measurably different times inside the request, which told anyone
+    timing the form whether an address was on the list. The view now does the same thing
+    for every address, enqueue this task, and answers.
+    """
+    subscriptions.request_subscription(
+        email=email,
+        source=source,
+        page_url=page_url,
+        consent_version=consent_version,
+        ip=ip,
+        now=datetime.datetime.fromisoformat(at),
+    )
+
+
+@task
 def deliver_edition(edition_id: int) -> int:
     """Send an edition's due deliveries for a while, then come back for the rest.
 
     A scheduled edition is started here when its time has come (the task was enqueued with
     run_after=send_at). After NEWSLETTER_TASK_SECONDS, or when what is left waits for a retry
     or another worker's lease, the task enqueues itself again for that moment, so other work
-    (transactional mail) gets the worker in between. Backends that cannot defer (the
-    immediate backend of the tests) rely on `send_due_editions` / `send_edition` instead.
+    (transactional mail) gets the worker in between, unless a task of this edition is already
+    queued. Backends that cannot defer (the immediate backend of the tests) rely on the
+    periodic `keep_editions_moving` (or `send_due_editions` / `send_edition`) instead.
     """
     edition = Edition.objects.filter(pk=edition_id).first()
     if edition is None:
@@ -53,9 +78,43 @@ def deliver_edition(edition_id: int) -> int:
     sent = delivery.deliver(edition=edition, seconds=settings.NEWSLETTER_TASK_SECONDS)
     edition.refresh_from_db(fields=["status"])
     if edition.status == Edition.Status.SENDING:
-        wake_up = delivery.next_wake_up(edition) or timezone.now()
-        enqueue_at(edition.pk, max(wake_up, timezone.now()))
+        _keep_going(edition, now=timezone.now())
     return sent
+
+
+def _keep_going(edition: Edition, *, now: datetime.datetime) -> bool:
+    """Make sure a task will send this edition's next due deliveries; True if one was enqueued.
+
+    Nothing is enqueued when a task of this edition is already queued to run by then (another
+    worker's, or the one `keep_editions_moving` added): two tasks would both be harmless (each
+    sends only the rows it leased) but each would re-enqueue itself, and the chains would add up.
+    """
+    wake_up = max(delivery.next_wake_up(edition) or now, now)
+    if _delivery_queued(edition.pk, by=wake_up):
+        return False
+    return enqueue_at(edition.pk, wake_up)
+
+
+def _delivery_queued(edition_id: int, *, by: datetime.datetime) -> bool:
+    """Whether a `deliver_edition` task for this edition waits to run no later than `by`.
+
+    The database backend can be asked. Other backends (RQ) cannot: there a live lease on one
+    of the edition's rows stands for a live task.
+    """
+    backend = task_backends[deliver_edition.backend]
+    if not isinstance(backend, DatabaseBackend):
+        return Delivery.objects.filter(
+            edition_id=edition_id,
+            status=Delivery.Status.SENDING,
+            lease_expires_at__gt=timezone.now(),
+        ).exists()
+    queued = DBTaskResult.objects.filter(
+        Q(run_after__lte=by) | Q(run_after=get_date_max()),  # the latter: "as soon as possible"
+        status=TaskResultStatus.READY,
+        task_path=deliver_edition.module_path,
+        backend_name=deliver_edition.backend,
+    ).values_list("args_kwargs", flat=True)
+    return any(task["args"][:1] == [edition_id] for task in queued)
 
 
 def enqueue_at(edition_id: int, when: datetime.datetime) -> bool:
@@ -68,6 +127,17 @@ def enqueue_at(edition_id: int, when: datetime.datetime) -> bool:
     else:
         deliver_edition.enqueue(edition_id)
     return True
+
+
+def import_subscribers(**import_options) -> subscriptions.ImportReport:
+    """A CSV import (see `subscriptions.import_subscribers`), whose confirmation emails the
+    worker sends in batches once the import has committed."""
+    with transaction.atomic():
+        report = subscriptions.import_subscribers(**import_options)
+        for start in range(0, len(report.to_confirm), subscriptions.IMPORT_BATCH_SIZE):
+            batch = report.to_confirm[start : start + subscriptions.IMPORT_BATCH_SIZE]
+            transaction.on_commit(partial(send_import_confirmations.enqueue, batch), robust=True)
+    return report
 
 
 def send_now(*, edition: Edition, now: datetime.datetime) -> int:
@@ -86,7 +156,7 @@ def send_now(*, edition: Edition, now: datetime.datetime) -> int:
 def send_later(*, edition: Edition, send_at: datetime.datetime, now: datetime.datetime) -> None:
     """Schedule the edition, and have the worker wake up for it at `send_at`.
 
-    Where the task backend cannot wait, `send_due_editions` (cron) starts it instead.
+    Where the task backend cannot wait, the periodic job `keep_editions_moving` starts it.
     """
     with transaction.atomic():
         editions.schedule(edition=edition, send_at=send_at, now=now)
@@ -105,5 +175,25 @@ def announce_post(post_id: int) -> int:
 
 @task
 def import_headlines() -> int:
-    """Fetch the headline feeds (also `manage.py import_headlines`, for cron)."""
+    """Fetch the headline feeds (every hour from the worker; also `manage.py import_headlines`)."""
     return headlines.import_headlines(now=timezone.now()).created
+
+
+# Periodic jobs (core.periodic, registered in NewsletterConfig.ready) ----------------------
+
+
+def keep_editions_moving(*, now: datetime.datetime) -> int:
+    """Start what is due and give every edition being sent a task; returns the tasks enqueued.
+
+    The task chain of an edition can break: a worker killed mid-send leaves its task
+    "running" (core's abandoned-tasks job only runs it again after TASKS_LEASE_SECONDS), a
+    task can fail while the database is away, a scheduled edition's wake-up can be lost.
+    Checked on every tick of the worker's periodic thread, so no edition waits for cron.
+    """
+    editions.start_due(now=now)
+    return sum(_keep_going(edition, now=now) for edition in Edition.objects.sending())
+
+
+def import_headlines_hourly(*, now: datetime.datetime) -> None:
+    """The feeds are fetched by a task, so a slow feed never holds up the periodic thread."""
+    transaction.on_commit(import_headlines.enqueue, robust=True)

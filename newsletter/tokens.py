@@ -5,13 +5,21 @@
 - Unsubscribe and preferences links carry only the random key, signed: opaque, unforgeable
   (RFC 8058 §6) and valid for as long as the subscription exists. Signatures made with an old
   SECRET_KEY still verify through SECRET_KEY_FALLBACKS, so links in old emails keep working.
-- The signup form carries a signed timestamp: a bot posting instantly, or replaying a form
-  scraped days ago, is refused without any cookie or per-visitor state.
+- The signup form carries a signed, timestamped random nonce (a "stamp"): a bot posting
+  instantly, or replaying a form, is refused without any cookie. A stamp lives
+  NEWSLETTER_FORM_MAX_AGE (30 minutes) and is used once: the first signup made with it
+  claims its nonce in the shared cache. The form lives on cached pages, where a stamp would
+  be as old as the cached copy and shared by every visitor, so the form's script fetches a
+  fresh one from `newsletter:signup-stamp` when the reader turns to the form (issue 10,
+  item 13); the stamp in the cached HTML is only the no-JavaScript fallback.
 """
 
 import enum
+import secrets
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 
 from core.tokens import BadToken, Expired, Signed
 
@@ -20,7 +28,7 @@ CONFIRM_LINK = Signed("newsletter.confirm", objects=True)
 UNSUBSCRIBE_LINK = Signed("newsletter.unsubscribe", stamped=False)
 PREFERENCES_LINK = Signed("newsletter.preferences", stamped=False)
 FORM_STAMP = Signed("newsletter.signup-form")
-FORM_STAMP_VALUE = "signup"
+FORM_STAMP_PREFIX = "signup:"
 
 
 class Link(enum.Enum):
@@ -75,21 +83,64 @@ class Stamp(enum.Enum):
     TOO_FAST = "too-fast"
     EXPIRED = "expired"
     INVALID = "invalid"
+    USED = "used"
 
 
-def make_form_stamp() -> str:
-    return FORM_STAMP.sign(FORM_STAMP_VALUE)
+def make_form_stamp(*, for_page: bool = False) -> str:
+    """A stamp with a random nonce, for the script and for answers that are never cached.
+
+    A page's own stamp (`for_page`, the no-JavaScript fallback, shared by every reader of a
+    cached copy anyway) takes the second it was made as its nonce instead, so two renders of
+    one page in the same second are the same page (which the "same answer for every address"
+    tests compare byte for byte).
+    """
+    nonce = f"page-{int(time.time())}" if for_page else secrets.token_urlsafe(12)
+    return FORM_STAMP.sign(FORM_STAMP_PREFIX + nonce)
+
+
+def _nonce(stamp: str) -> str | None:
+    """The stamp's nonce, or None (Expired and Invalid are BadToken)."""
+    value = FORM_STAMP.read(stamp, max_age=settings.NEWSLETTER_FORM_MAX_AGE)
+    if not isinstance(value, str) or not value.startswith(FORM_STAMP_PREFIX):
+        return None
+    return value.removeprefix(FORM_STAMP_PREFIX) or None
 
 
 def check_form_stamp(stamp: str) -> Stamp:
-    """Whether the form was rendered by us, long enough ago for a person, not too long ago."""
+    """Whether the form was rendered by us, long enough ago for a person, not too long ago.
+
+    Only reads: the stamp is used up by `use_form_stamp`, once the signup is accepted.
+    """
     try:
-        FORM_STAMP.read(stamp, max_age=settings.NEWSLETTER_FORM_MAX_AGE)
+        nonce = _nonce(stamp)
     except Expired:
         return Stamp.EXPIRED
     except BadToken:
         return Stamp.INVALID
+    if nonce is None:
+        return Stamp.INVALID
     minimum = settings.NEWSLETTER_MIN_SUBMIT_SECONDS
     if minimum and not FORM_STAMP.is_older_than(stamp, minimum):
         return Stamp.TOO_FAST
+    if cache.get(_used_key(nonce)):
+        return Stamp.USED
     return Stamp.OK
+
+
+def use_form_stamp(stamp: str) -> bool:
+    """Claim a checked stamp's nonce for one signup; False if another request had it first.
+
+    `cache.add` is atomic in every shared cache (Redis, the database cache), so of two
+    requests racing with one stamp, exactly one wins. The entry outlives the stamp itself.
+    """
+    try:
+        nonce = _nonce(stamp)
+    except BadToken:
+        return False
+    if nonce is None:
+        return False
+    return cache.add(_used_key(nonce), 1, settings.NEWSLETTER_FORM_MAX_AGE + 60)
+
+
+def _used_key(nonce: str) -> str:
+    return f"newsletter:signup-stamp:{nonce}"

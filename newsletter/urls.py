@@ -6,6 +6,7 @@ app_name = "newsletter"
 urlpatterns = [
     path("", views.subscribe, name="subscribe"),
     path("signup/", views.signup, name="signup"),
+    path("signup/stamp/", views.signup_stamp, name="signup-stamp"),
     path("check-your-inbox/", views.check_inbox, name="check-inbox"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),

@@ -21,9 +21,15 @@ from django.views.generic import DetailView, ListView
 from blog.models import Post
 from core.origin import same_origin_post, wants_json
 from core.ratelimit import allow, client_ip, client_network, too_many_requests
-from newsletter import subscriptions, tokens
+from newsletter import subscriptions, tasks, tokens
 from newsletter.clicks import count_click
-from newsletter.forms import SOURCES, PreferencesForm, SignupForm, signup_form_context
+from newsletter.forms import (
+    SOURCES,
+    STALE_FORM,
+    PreferencesForm,
+    SignupForm,
+    signup_form_context,
+)
 from newsletter.models import Edition, Subscriber
 from newsletter.rendering import read_click_token
 
@@ -89,9 +95,10 @@ def check_inbox(request):
 def _signup_failed(request, form, *, status: int):
     if wants_json(request):
         errors = {name: list(messages) for name, messages in form.errors.items()}
-        return JsonResponse(
-            {"ok": False, "message": form.first_error(), "errors": errors}, status=status
-        )
+        answer = {"ok": False, "message": form.first_error(), "errors": errors}
+        if "stamp" in form.errors and form.stamp_state is not tokens.Stamp.TOO_FAST:
+            answer["stamp"] = tokens.make_form_stamp()  # used, expired or broken: a new one
+        return JsonResponse(answer, status=status)
     source = form.data.get("source") if form.data.get("source") in SOURCES else "page"
     context = signup_form_context(request=request, source=source, form=form)
     return TemplateResponse(request, "newsletter/subscribe.html", context, status=status)
@@ -99,7 +106,10 @@ def _signup_failed(request, form, *, status: int):
 
 def _signed_up(request):
     if wants_json(request):
-        return JsonResponse({"ok": True, "message": check_inbox_message()})
+        # The stamp sent is used up: a new one, should the reader sign up another address.
+        return JsonResponse(
+            {"ok": True, "message": check_inbox_message(), "stamp": tokens.make_form_stamp()}
+        )
     return HttpResponseRedirect(reverse("newsletter:check-inbox"), status=303)
 
 
@@ -124,15 +134,33 @@ def signup(request):
         return too_many_requests(request, message=message, retry_after=3600)
     if not form.is_valid():
         return _signup_failed(request, form, status=400)
-    subscriptions.request_subscription(
+    if not tokens.use_form_stamp(form.cleaned_data["stamp"]):  # sent before: a replay
+        form.stamp_state = tokens.Stamp.USED
+        form.add_error("stamp", STALE_FORM)
+        return _signup_failed(request, form, status=400)
+    # The same work for a new, pending or subscribed address: the answer's timing tells
+    # nothing (newsletter.tasks.request_subscription).
+    tasks.request_subscription.enqueue(
         email=form.cleaned_data["email"],
         source=SOURCES[form.cleaned_data["source"]],
         page_url=form.cleaned_data["page"],
         consent_version=form.cleaned_data["consent_version"],
         ip=_ip(request),
-        now=timezone.now(),
+        at=timezone.now().isoformat(),
     )
     return _signed_up(request)
+
+
+@never_cache
+@allow_methods("GET", "HEAD")
+def signup_stamp(request):
+    """A fresh stamp for the signup form's script (newsletter/tokens.py says why).
+
+    Signing only: nothing is stored until a signup uses the stamp, no cookie is set.
+    """
+    return JsonResponse(
+        {"stamp": tokens.make_form_stamp(), "max_age": settings.NEWSLETTER_FORM_MAX_AGE}
+    )
 
 
 def _link_problem(request, *, title: str, message: str, status: int):
@@ -219,9 +247,13 @@ def _subscriber_for(token: str, *, read) -> Subscriber:
 @csrf_exempt  # RFC 8058: the mail program POSTs with no cookie and no token.
 @allow_methods("GET", "HEAD", "POST")
 def unsubscribe(request, token):
-    """`List-Unsubscribe` target: POST unsubscribes at once (200, never a redirect)."""
+    """`List-Unsubscribe` target: POST unsubscribes at once (200, never a redirect).
+
+    GET and HEAD (a reader's click, a link checker, a mail scanner) only ever see the page
+    with the button: the state-changing branch is the one that names POST.
+    """
     subscriber = _subscriber_for(token, read=tokens.read_unsubscribe_token)
-    if request.method == "GET":
+    if request.method != "POST":
         return TemplateResponse(
             request, "newsletter/unsubscribe.html", {"subscriber": subscriber, "token": token}
         )

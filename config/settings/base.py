@@ -360,7 +360,7 @@ LOGIN_URL = "accounts:sign-in"
 
 # Newsletter
 # Double opt-in links expire after 48 h; signups never confirmed are purged after
-# NEWSLETTER_PENDING_PURGE_DAYS by `manage.py purge_pending_subscribers` (run it daily from cron).
+# NEWSLETTER_PENDING_PURGE_DAYS by the worker once a day (`manage.py purge_pending_subscribers`).
 NEWSLETTER_CONFIRM_MAX_AGE = env.get_int(
     "NEWSLETTER_CONFIRM_MAX_AGE", 48 * 3600, minimum=1, unit="seconds"
 )
@@ -372,10 +372,9 @@ NEWSLETTER_SIGNUPS_PER_HOUR = env.get_int("NEWSLETTER_SIGNUPS_PER_HOUR", 5, mini
 NEWSLETTER_MIN_SUBMIT_SECONDS = env.get_int(
     "NEWSLETTER_MIN_SUBMIT_SECONDS", 3, minimum=0, unit="seconds"
 )
-# A signup form older than this (a tab left open for days, a scraped form) must be reloaded.
-NEWSLETTER_FORM_MAX_AGE = env.get_int(
-    "NEWSLETTER_FORM_MAX_AGE", 24 * 3600, minimum=1, unit="seconds"
-)
+# A signup form's stamp works once, for this long (newsletter/tokens.py): the form's script
+# fetches a fresh one when the reader turns to the form.
+NEWSLETTER_FORM_MAX_AGE = env.get_int("NEWSLETTER_FORM_MAX_AGE", 30 * 60, minimum=1, unit="seconds")
 # The sender's postal address, shown in every newsletter email (CAN-SPAM, 15 U.S.C. 7704).
 NEWSLETTER_POSTAL_ADDRESS = os.environ.get("NEWSLETTER_POSTAL_ADDRESS", "")
 

@@ -10,8 +10,10 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_http_methods, require_safe
 
-from newsletter import subscriptions
+from newsletter import subscriptions, tasks
 from newsletter.consent import RECORD_FIELDS
 from newsletter.forms import SubscriberImportForm
 from newsletter.imports import EXPORT_COLUMNS, export_row
@@ -124,6 +126,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         )
         self.message_user(request, f"{done} subscriber(s) unsubscribed.", messages.SUCCESS)
 
+    @method_decorator(require_safe)
     def export_view(self, request):
         """Every subscriber the changelist currently shows (its filters and search apply)."""
         if not self.has_view_permission(request):
@@ -131,11 +134,13 @@ class SubscriberAdmin(admin.ModelAdmin):
         changelist = self.get_changelist_instance(request)
         return csv_download(changelist.get_queryset(request), filename="subscribers.csv")
 
+    @method_decorator(require_safe)
     def data_view(self, request, pk):
         if not self.has_view_permission(request):
             raise PermissionDenied
         return data_download(get_object_or_404(Subscriber, pk=pk))
 
+    @method_decorator(require_http_methods(["GET", "HEAD", "POST"]))
     def import_view(self, request):
         """The upload form (GET); every row checked, then all imported at once or none (POST)."""
         if not self.has_change_permission(request):
@@ -154,7 +159,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         if parsed.errors:
             context |= {"errors": parsed.errors[:200], "error_count": len(parsed.errors)}
             return TemplateResponse(request, self.import_template, context, status=400)
-        report = subscriptions.import_subscribers(
+        report = tasks.import_subscribers(
             rows=parsed.rows,
             mode=form.cleaned_data["mode"],
             consent_source=form.cleaned_data["consent_source"].strip(),

@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from newsletter.addresses import normalise_email, suppression_digest
+from core.addresses import normalise_email
+from newsletter.addresses import suppression_digest
 
 
 def new_subscriber_key() -> str:

@@ -106,6 +106,68 @@ def test_reader_subscribes_without_javascript(browser, site, live_server, smtp_s
     context.close()
 
 
+def stamp_in_html(html: str, source: str) -> str:
+    form = re.search(rf'signup-form--{source}".*?name="stamp" value="([^"]+)"', html, re.DOTALL)
+    return form.group(1)
+
+
+def test_two_readers_of_one_cached_page_subscribe_with_their_own_stamps(
+    browser, site, live_server, smtp_server
+):
+    """Item 13: a stamp works once, so the script fetches each reader a fresh one."""
+    stamps_in_html, addresses = [], ["ann@example.org", "bob@example.org"]
+    for address in addresses:
+        context = browser.new_context(base_url=live_server.url)
+        page = context.new_page()
+        stamp_requests = []
+        page.on(
+            "request",
+            lambda r, seen=stamp_requests: seen.append(r.url) if "/stamp/" in r.url else None,
+        )
+        response = page.goto(site.get_absolute_url())
+        stamps_in_html.append(stamp_in_html(response.text(), "post"))
+        assert stamp_requests == [], "reading a page costs no stamp: only turning to the form"
+        form = page.locator("form.signup-form--post")
+        with page.expect_response(lambda r: "/newsletter/signup/stamp/" in r.url) as fetched:
+            form.get_by_label("Email address").fill(address)
+        page.wait_for_function(
+            "stamp => document.querySelector('.signup-form--post [name=stamp]').value === stamp",
+            arg=fetched.value.json()["stamp"],
+        )
+        form.get_by_role("button", name="Subscribe").click()
+        form.get_by_role("status").filter(has_text="Check your inbox").wait_for()
+        context.close()
+    assert stamps_in_html[0] == stamps_in_html[1], "the second reader had the cached copy"
+    wait_for_mail(smtp_server, count=2)
+    assert sorted(Subscriber.objects.values_list("email", flat=True)) == addresses
+
+
+def test_without_javascript_a_used_stamp_costs_one_more_click(
+    browser, site, live_server, smtp_server
+):
+    """Item 13: the cached page's stamp is shared; the second reader sends the form again."""
+    for address in ("ann@example.org", "bob@example.org"):
+        context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
+        page = context.new_page()
+        page.goto(site.get_absolute_url())
+        form = page.locator("form.signup-form--post")
+        form.get_by_label("Email address").fill(address)
+        with page.expect_navigation():
+            form.get_by_role("button", name="Subscribe").click()
+        if address == "bob@example.org":
+            assert "This form is out of date" in page.locator(".signup-form__message").inner_text()
+            retry = page.locator("form.signup-form--post")
+            retry.scroll_into_view_if_needed()
+            screenshot(page, "newsletter-stamp-used-nojs")
+            assert retry.get_by_label("Email address").input_value() == address
+            with page.expect_navigation():
+                retry.get_by_role("button", name="Subscribe").click()
+        assert page.url.endswith("/newsletter/check-your-inbox/")
+        context.close()
+    wait_for_mail(smtp_server, count=2)
+    assert Subscriber.objects.count() == 2
+
+
 def test_an_invalid_address_gets_a_clear_inline_message(page, site, smtp_server):
     response = page.goto("/newsletter/")
     check_page(page, response)

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.utils import timezone
 
+from core.addresses import normalise_email
 from newsletter import subscriptions, tokens
-from newsletter.addresses import normalise_email
 from newsletter.models import Subscriber, Suppression
 from tests.newsletter.factories import SubscriberFactory
 

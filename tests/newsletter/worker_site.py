@@ -9,7 +9,11 @@ IMMEDIATE transactions, config/env.py) and `EMAIL_URL` at a local SMTP sink. Eve
 started with `site_env(...)` — migrate, seed, the worker, its restart — sees the same rows.
 
 `python -m tests.newsletter.worker_site seed ACTIVE INACTIVE` fills it and prints the id of
-a draft edition ready to send.
+a draft edition ready to send; `... send EDITION` presses "Send now" (freeze, wake the worker);
+`... signups N` asks for N new subscriptions, queueing N confirmation emails.
+
+`DATABASE_URL` in `site_env(...)`'s keyword arguments puts the site on PostgreSQL instead
+(the fault drill, tests/newsletter/test_worker_faults.py).
 """
 
 import os
@@ -61,12 +65,15 @@ def worker_command(edition_id: int) -> list[str]:
     return [sys.executable, str(ROOT / "manage.py"), "send_edition", str(edition_id)]
 
 
-def prepare(env: dict[str, str], *, active: int, inactive: int) -> int:
-    """Migrate, then seed: returns the id of the edition to send."""
-    manage(env, "migrate", "--noinput", timeout=300)
-    manage(env, "createcachetable", timeout=60)
-    seeded = subprocess.run(
-        [sys.executable, "-m", "tests.newsletter.worker_site", "seed", str(active), str(inactive)],
+def run_worker_command() -> list[str]:
+    """The task worker as deployed (`manage.py run_worker`), polling often for a quick test."""
+    return [sys.executable, str(ROOT / "manage.py"), "run_worker", "--interval", "0.2"]
+
+
+def site_script(env: dict[str, str], *args: str) -> str:
+    """Run this module's `seed`, `send` or `signups` in the site; its last line of output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.newsletter.worker_site", *args],
         env=env,
         cwd=ROOT,
         check=True,
@@ -74,7 +81,14 @@ def prepare(env: dict[str, str], *, active: int, inactive: int) -> int:
         text=True,
         timeout=300,
     )
-    return int(seeded.stdout.strip().splitlines()[-1])
+    return done.stdout.strip().splitlines()[-1]
+
+
+def prepare(env: dict[str, str], *, active: int, inactive: int) -> int:
+    """Migrate, then seed: returns the id of the edition to send."""
+    manage(env, "migrate", "--noinput", timeout=300)
+    manage(env, "createcachetable", timeout=60)
+    return int(site_script(env, "seed", str(active), str(inactive)))
 
 
 def seed(active: int, inactive: int) -> int:
@@ -135,7 +149,49 @@ def seed(active: int, inactive: int) -> int:
     return edition.pk
 
 
+def send(edition_id: int) -> int:
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from newsletter import tasks
+    from newsletter.models import Edition
+
+    edition = Edition.objects.get(pk=edition_id)
+    return tasks.send_now(edition=edition, now=timezone.now())
+
+
+def signup_address(n: int) -> str:
+    return f"newcomer{n}@example.org"
+
+
+def signups(count: int) -> int:
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from newsletter import subscriptions
+    from newsletter.consent import CURRENT_CONSENT_VERSION
+
+    for n in range(count):
+        subscriptions.request_subscription(
+            email=signup_address(n),
+            source="Newsletter page",
+            page_url="/newsletter/",
+            consent_version=CURRENT_CONSENT_VERSION,
+            ip="203.0.113.9",
+            now=timezone.now(),
+        )
+    return count
+
+
+COMMANDS = {"seed": seed, "send": send, "signups": signups}
+
 if __name__ == "__main__":
-    if sys.argv[1:2] != ["seed"]:
-        sys.exit("usage: python -m tests.newsletter.worker_site seed ACTIVE INACTIVE")
-    sys.stdout.write(f"{seed(int(sys.argv[2]), int(sys.argv[3]))}\n")
+    if sys.argv[1:2] and sys.argv[1] in COMMANDS:
+        result = COMMANDS[sys.argv[1]](*(int(arg) for arg in sys.argv[2:]))
+        sys.stdout.write(f"{result}\n")
+    else:
+        sys.exit("usage: python -m tests.newsletter.worker_site seed|send|signups NUMBERS…")

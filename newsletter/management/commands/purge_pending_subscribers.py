@@ -8,7 +8,7 @@ from newsletter import subscriptions
 class Command(BaseCommand):
     help = (
         "Delete signups never confirmed within NEWSLETTER_PENDING_PURGE_DAYS days (an address "
-        "that had unsubscribed before returns to that state). Run it daily from cron."
+        "that had unsubscribed before returns to that state). The worker does this daily by itself."
     )
 
     def handle(self, *args, **options):

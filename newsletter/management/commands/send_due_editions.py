@@ -7,7 +7,8 @@ from newsletter import delivery, editions
 class Command(BaseCommand):
     help = (
         "Start scheduled editions and new posts' emails whose time has come, and finish every "
-        "edition being sent. A safety net beside the worker: run it every few minutes from cron."
+        "edition being sent, now. The worker does this by itself on every periodic tick; this is a "
+        "manual safety net."
     )
 
     def handle(self, *args, **options):
