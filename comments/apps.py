@@ -9,7 +9,8 @@ class CommentsConfig(AppConfig):
         """Register the moderator and connect every receiver of this app, here and only here."""
         from django.db.models.signals import post_delete, post_migrate, post_save
         from django_comments.models import CommentFlag
-        from django_comments.signals import comment_will_be_posted
+        from django_comments.signals import comment_was_posted, comment_will_be_posted
+        from django_comments_xtd import views as xtd_views
         from django_comments_xtd.models import TmpXtdComment
         from django_comments_xtd.moderation import moderator
         from django_comments_xtd.signals import confirmation_received
@@ -21,6 +22,11 @@ class CommentsConfig(AppConfig):
 
         moderator.register(Post, PostModerator)
 
+        # xtd's receiver mails a signed pickle as the confirmation link: ours signs JSON.
+        comment_was_posted.disconnect(xtd_views.on_comment_was_posted, sender=TmpXtdComment)
+        comment_was_posted.connect(
+            receivers.comment_posted, sender=TmpXtdComment, dispatch_uid="comments-posted"
+        )
         post_migrate.connect(receivers.sync_site, sender=self, dispatch_uid="comments-sync-site")
         comment_will_be_posted.connect(
             receivers.record_client_ip, sender=TmpXtdComment, dispatch_uid="comments-client-ip"

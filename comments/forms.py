@@ -7,6 +7,7 @@ from django_comments_xtd.forms import XtdCommentForm
 from comments.models import Comment
 from comments.services import NEWSLETTER_CONSENT_TEXT
 from comments.signals import newsletter_consent_given
+from core.text import strip_invisible
 
 MARKDOWN_HELP = "Markdown: *emphasis*, **strong**, [a link](https://…), > quote, `code`, - lists."
 
@@ -45,8 +46,25 @@ class CommentForm(XtdCommentForm):
         if not newsletter_consent_given.has_listeners(Comment):
             del fields["newsletter"]
 
+    def clean_name(self):
+        """The name without invisible characters (bidi overrides could make it read backwards)."""
+        name = strip_invisible(self.cleaned_data["name"]).strip()
+        if not name:
+            raise forms.ValidationError("Please enter your name.")
+        return name
+
+    def clean_comment(self):
+        """The text without control, bidi and zero-width characters (`core.text`)."""
+        text = strip_invisible(super().clean_comment())
+        if not text.strip():
+            raise forms.ValidationError("Please write your comment.")
+        return text
+
     def clean_timestamp(self):
         """Also refuse forms sent faster than a person can type (COMMENTS_MIN_SUBMIT_SECONDS)."""
+        if not 0 <= self.cleaned_data["timestamp"] <= 2**40:
+            # No clock says this; a float of it would overflow in the check below.
+            raise forms.ValidationError("Timestamp check failed")
         timestamp = super().clean_timestamp()
         if time.time() - timestamp < settings.COMMENTS_MIN_SUBMIT_SECONDS:
             raise forms.ValidationError("The form was sent too quickly after it was shown.")
@@ -64,3 +82,9 @@ class EditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=settings.COMMENT_MAX_LENGTH,
     )
+
+    def clean_comment(self):
+        text = strip_invisible(self.cleaned_data["comment"])
+        if not text.strip():
+            raise forms.ValidationError("Please write your comment.")
+        return text

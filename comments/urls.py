@@ -1,7 +1,4 @@
-"""Our comment URLs, included under comments/ just before django_comments_xtd.urls.
-
-`post/`, `confirm/<key>/` and `reply/<id>/` come first, so they answer for xtd's URL names too.
-"""
+"""Our comment URLs, included under comments/ (xtd's URL names: `comments.xtd_urls`)."""
 
 from django.urls import path
 

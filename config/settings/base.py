@@ -319,6 +319,8 @@ COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS = env.get_bool(
     "COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS", default=False
 )
 COMMENTS_CONFIRMATION_MAX_AGE_DAYS = 3
+# Mute links ("stop reply emails") in follow-up mail; every new reply email has a fresh one.
+COMMENTS_MUTE_LINK_MAX_AGE_DAYS = 90
 COMMENTS_NOTIFY_AUTHOR = env.get_bool("COMMENTS_NOTIFY_AUTHOR", default=True)
 # Distinct readers' "removal suggestion" flags that hide a comment until the author reviews it.
 COMMENTS_HIDE_AFTER_FLAGS = int(os.environ.get("COMMENTS_HIDE_AFTER_FLAGS", 3))

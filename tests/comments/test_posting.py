@@ -9,7 +9,7 @@ from django_comments_xtd.models import BlackListedDomain
 from comments.forms import CommentForm
 from comments.models import BlockedWord, Comment
 from comments.signals import newsletter_consent_given
-from tests.comments.support import JSON, add_comment, form_data, link_in, post_comment
+from tests.comments.support import JSON, ORIGIN, add_comment, form_data, link_in, post_comment
 from tests.factories import PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def confirm_from_outbox(client, index=-1):
     message = email.message_from_bytes(
         mail.outbox[index].message().as_bytes(), policy=email.policy.default
     )
-    return client.get(urlsplit(link_in(message, "/comments/confirm/")).path)
+    return client.post(urlsplit(link_in(message, "/comments/confirm/")).path, headers=ORIGIN)
 
 
 # Anonymous and signed-in posting
