@@ -10,6 +10,7 @@ mute links keep working.
 
 import email
 import email.policy
+import hashlib
 import re
 import time
 from urllib.parse import urlsplit
@@ -203,14 +204,22 @@ def test_production_refuses_to_start_with_the_development_key():
 # Item 11: key rotation
 
 
+def xtd_salt(key: str) -> bytes:
+    """COMMENTS_XTD_SALT as config/settings/base.py derives it from SECRET_KEY."""
+    return hashlib.sha256(f"comments-xtd:{key}".encode()).digest()
+
+
 @pytest.fixture
 def rotate(settings):
+    """Production's rotation: new SECRET_KEY, the old one in SECRET_KEY_FALLBACKS."""
     settings.SECRET_KEY = OLD_KEY
     settings.SECRET_KEY_FALLBACKS = []
+    settings.COMMENTS_XTD_SALT = xtd_salt(OLD_KEY)
 
     def rotate_now():
         settings.SECRET_KEY = NEW_KEY
         settings.SECRET_KEY_FALLBACKS = [OLD_KEY]
+        settings.COMMENTS_XTD_SALT = xtd_salt(NEW_KEY)
 
     return rotate_now
 
