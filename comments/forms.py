@@ -1,5 +1,3 @@
-import time
-
 from django import forms
 from django.conf import settings
 from django_comments_xtd.forms import XtdCommentForm
@@ -16,12 +14,15 @@ class CommentForm(XtdCommentForm):
     """xtd's form with our labels and spam rules, and no Bootstrap classes.
 
     On top of django-contrib-comments' signed content type, object and timestamp (2 hours
-    at most) and its honeypot: a minimum time between rendering and submitting, and the
+    at most) and its honeypot: a per-visitor, single-use stamp (comments.stamps), and the
     newsletter box when someone listens for `newsletter_consent_given` (the newsletter app
     does; comments never imports it).
     """
 
     newsletter = forms.BooleanField(required=False, label=NEWSLETTER_CONSENT_TEXT)
+    # Checked by the posting view (comments.stamps), not here: a missing or spent stamp is not
+    # the reader's mistake, and gets a fresh one instead of a field error.
+    stamp = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,14 +62,15 @@ class CommentForm(XtdCommentForm):
         return text
 
     def clean_timestamp(self):
-        """Also refuse forms sent faster than a person can type (COMMENTS_MIN_SUBMIT_SECONDS)."""
+        """django-comments' check (2 hours at most), safe from absurd values.
+
+        The page's timestamp is shared by every visitor of a cached page; the minimum time
+        and single use are the per-visitor stamp's job (comments.stamps).
+        """
         if not 0 <= self.cleaned_data["timestamp"] <= 2**40:
-            # No clock says this; a float of it would overflow in the check below.
+            # No clock says this; django-comments' float arithmetic on it would overflow.
             raise forms.ValidationError("Timestamp check failed")
-        timestamp = super().clean_timestamp()
-        if time.time() - timestamp < settings.COMMENTS_MIN_SUBMIT_SECONDS:
-            raise forms.ValidationError("The form was sent too quickly after it was shown.")
-        return timestamp
+        return super().clean_timestamp()
 
     def get_comment_create_data(self, site_id=None):
         data = super().get_comment_create_data(site_id=site_id)

@@ -10,6 +10,7 @@ app_name = "comments"
 urlpatterns = [
     path("post/", posting.post_comment, name="post"),
     path("posted/", posting.posted, name="posted"),
+    path("stamp/", posting.stamp, name="stamp"),
     path("confirm/<str:key>/", posting.confirm, name="confirm"),
     path("mute/<str:key>/", reading.mute, name="mute"),
     path("reply/<int:cid>/", posting.reply, name="reply"),

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_comments.views.comments import post_comment as xtd_post_comment
@@ -25,7 +26,7 @@ from django_comments_xtd.models import TmpXtdComment
 from django_comments_xtd.signals import confirmation_received
 
 from blog.models import Post
-from comments import links, services, throttle
+from comments import links, services, stamps, throttle
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import comments_are_open
@@ -94,6 +95,9 @@ def post_comment(request):
     refusal = refuse_form(request, form, post)
     if refusal is not None:
         return refusal
+    problem = stamps.stamp_problem(form.cleaned_data["stamp"], post)
+    if problem is not None:
+        return refuse_stamp(request, form=form, post=post, problem=problem)
     reply_to = form.cleaned_data["reply_to"]
     if reply_to and reply_target(post, reply_to) is None:
         return refuse(
@@ -118,6 +122,42 @@ def post_comment(request):
         )
     request.POST = data
     return hand_to_xtd(request, post)
+
+
+STAMP_MESSAGES = {
+    "missing": "To keep out automated spam, please press “Post comment” once more.",
+    "expired": "The form was open for a long time. Please press “Post comment” once more.",
+    "too quick": "That was quicker than anyone types. Please press “Post comment” once more.",
+    "used": "This form was already sent once. Please press “Post comment” once more.",
+    "invalid": "The form was altered. Please press “Post comment” once more.",
+}
+
+
+def refuse_stamp(request, *, form, post, problem):
+    """The form comes back filled in, with a fresh stamp: one more press sends it."""
+    return refuse(
+        request,
+        title="One more step",
+        message=STAMP_MESSAGES[problem],
+        status=400,
+        post=post,
+        form=form,
+        stamp=stamps.new_stamp(post),
+    )
+
+
+@same_origin_post
+@require_POST
+def stamp(request):
+    """A fresh form stamp for the comment form's script (comments.stamps), as JSON."""
+    post = post_of(request.POST)
+    if post is None or not comments_are_open(post):
+        raise Http404("No open post.")
+    if not throttle.allow_stamp(request):
+        return JsonResponse({"ok": False}, status=429, headers={"Retry-After": "60"})
+    response = JsonResponse({"ok": True, "stamp": stamps.new_stamp(post)})
+    add_never_cache_headers(response)
+    return response
 
 
 def refuse_too_many(request):

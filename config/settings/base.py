@@ -313,6 +313,8 @@ COMMENTS_THREADS_PER_PAGE = int(os.environ.get("COMMENTS_THREADS_PER_PAGE", 20))
 # Spam rules (criteria C5–C7, C10): minimum seconds between form render and submit,
 # comments per minute per network, links that hold a comment, confirmation mails per address.
 COMMENTS_MIN_SUBMIT_SECONDS = int(os.environ.get("COMMENTS_MIN_SUBMIT_SECONDS", 3))
+# The per-visitor form stamp's life (comments/stamps.py): fetched when the reader starts writing.
+COMMENTS_FORM_STAMP_MAX_AGE = int(os.environ.get("COMMENTS_FORM_STAMP_MAX_AGE", 3600))
 COMMENTS_RATE_LIMIT_PER_MINUTE = int(os.environ.get("COMMENTS_RATE_LIMIT_PER_MINUTE", 2))
 COMMENTS_HOLD_LINKS = 2
 COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS = env.get_bool(

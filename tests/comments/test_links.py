@@ -23,7 +23,7 @@ from django_comments_xtd import signed as xtd_signed
 from comments.links import CONFIRM_LINK, mute_token
 from comments.models import Comment
 from comments.signals import newsletter_consent_given
-from tests.comments.support import ORIGIN, add_comment, link_in, post_comment
+from tests.comments.support import ORIGIN, add_comment, form_data, link_in, post_comment
 from tests.factories import PostFactory, UserFactory
 from tests.test_settings import run_manage
 
@@ -132,9 +132,10 @@ def test_a_confirmation_link_expires(client, settings, monkeypatch):
     post = PostFactory()
     days = settings.COMMENTS_CONFIRMATION_MAX_AGE_DAYS
     then = int(time.time()) - days * 86400 - 60
+    data = form_data(post)  # a fresh form stamp; only the confirmation link is old
     with monkeypatch.context() as patched:
         patched.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(then))
-        post_comment(client, post)
+        client.post(reverse("comments:post"), data, headers=ORIGIN)
     path = confirmation_path()
     assert client.get(path).status_code == 410
     assert client.post(path, headers=ORIGIN).status_code == 410
