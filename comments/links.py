@@ -70,12 +70,14 @@ def confirmation_token(pending) -> str:
     return CONFIRM_LINK.sign(payload, compress=True)
 
 
-def read_confirmation(token: str) -> TmpXtdComment | None:
+def read_confirmation(token: str, *, expired_ok: bool = False) -> TmpXtdComment | None:
     """The pending comment a confirmation token carries; raises `core.tokens.BadToken`.
 
-    None when the token is ours but its post is no longer published.
+    None when the token is ours but its post is no longer published. `expired_ok` reads an
+    expired token too (to say where the comment was meant to go, never to publish it).
     """
-    payload = CONFIRM_LINK.read(token, max_age=confirmation_max_age())
+    max_age = None if expired_ok else confirmation_max_age()
+    payload = CONFIRM_LINK.read(token, max_age=max_age)
     if not isinstance(payload, dict) or payload.get("ct") != "blog.post":
         return None
     post = Post.objects.published().filter(pk=_int(payload.get("o"))).first()

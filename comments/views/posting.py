@@ -103,8 +103,8 @@ def post_comment(request):
         return refuse(
             request,
             title="We could not post this reply",
-            message="The comment you are replying to is not one of this post's comments "
-            "(or takes no more replies). Reload the post and reply from there.",
+            message="The comment you are replying to is no longer shown on this post, or "
+            "takes no more replies. Reload the post to see the discussion as it is now.",
             status=400,
             post=post,
         )
@@ -304,7 +304,7 @@ def confirm(request, key):
     try:
         pending = links.read_confirmation(key)
     except Expired:
-        return render_expired(request)
+        return render_expired(request, comment=links.read_confirmation(key, expired_ok=True))
     except BadToken:
         pending = None
     if pending is None:

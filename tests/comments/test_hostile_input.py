@@ -43,7 +43,7 @@ def test_a_huge_comment_page_number_shows_a_page(client, digits):
 def test_a_reply_to_a_comment_that_does_not_exist_is_refused_when_posted(client):
     response = post_comment(client, PostFactory(), reply_to="999999")
     assert response.status_code == 400
-    assert "not one of this post" in response.content.decode()
+    assert "no longer shown on this post" in response.content.decode()
     assert mail.outbox == []
 
 
