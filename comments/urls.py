@@ -1,6 +1,7 @@
 """Our comment URLs, included under comments/ (xtd's URL names: `comments.xtd_urls`)."""
 
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from comments import feeds
 from comments.views import own, posting, reading
@@ -17,6 +18,6 @@ urlpatterns = [
     path("edit/<int:pk>/", own.edit, name="edit"),
     path("delete/<int:pk>/", own.delete, name="delete"),
     path("threads/<int:post_pk>/", reading.threads, name="threads"),
-    path("feed/", feeds.LatestCommentsFeed(), name="feed"),
-    path("feed/<int:post_pk>/", feeds.PostCommentsFeed(), name="post-feed"),
+    path("feed/", require_safe(feeds.LatestCommentsFeed()), name="feed"),
+    path("feed/<int:post_pk>/", require_safe(feeds.PostCommentsFeed()), name="post-feed"),
 ]

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_comments_xtd import views as xtd_views
 
 from blog.models import Post
@@ -85,7 +85,7 @@ def done_page(template):
     """The thanks page after a reaction or flag; names the comment only if it is visible."""
 
     @never_cache
-    @require_GET
+    @require_safe
     def done(request):
         comment = visible_comment(request, request.GET.get("c"))
         return TemplateResponse(request, template, {"comment": comment})
@@ -98,7 +98,7 @@ dislike_done = done_page("django_comments_xtd/disliked.html")
 flag_done = done_page("comments/flagged.html")
 
 
-@require_GET
+@require_safe
 def permalink(request, content_type_id, object_pk):
     """django-comments' `cr/<ct>/<pk>/` shortcut, for published posts only.
 

@@ -168,3 +168,32 @@ def test_xtd_and_django_comments_routes_we_do_not_use_answer_404(client, path):
 )
 def test_the_xtd_names_its_code_reverses_still_resolve(name, args):
     assert reverse(name, args=args).startswith("/comments/")
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_comment_and_account_routes_allow_only_the_methods_they_mean(discussion, method):
+    """Method allowlists: a comment or reader-account view answers other methods with 405."""
+    post, _, values = discussion
+    client = Client()
+    client.force_login(UserFactory())
+    for route in ROUTES:
+        if not route.startswith(("comments/", "account/")):
+            continue
+        for path in concrete_paths(route, values):
+            response = client.generic(method, path, headers={"origin": "http://testserver"})
+            assert response.status_code in {404, 405}, (method, path, response.status_code)
+    assert type(discussion[1]).objects.count() == 1
+
+
+def test_head_requests_change_nothing_on_any_comment_route(discussion):
+    post, comment, values = discussion
+    comment.followup = True
+    comment.save()
+    client = Client()
+    client.force_login(UserFactory())
+    for route in ROUTES:
+        if route.startswith(("comments/", "account/")):
+            for path in concrete_paths(route, values):
+                assert client.head(path).status_code < 500, path
+    comment.refresh_from_db()
+    assert comment.followup and comment.is_visible and comment.flags.count() == 0
