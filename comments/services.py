@@ -24,8 +24,9 @@ def notify_followers(comment) -> None:
     Recipients are the addresses that asked for follow-ups on the post (every stored comment
     comes from a confirmed address or a signed-in reader), each with its own mute link.
     """
-    if not comment.is_visible:
-        return
+    post = comment.content_object
+    if not comment.is_visible or not getattr(post, "is_published", False):
+        return  # a post taken back to draft: its address (headline) stays unmailed
     transaction.on_commit(lambda: notify_comment_followers(comment), robust=True)
 
 

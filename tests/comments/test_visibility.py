@@ -9,9 +9,11 @@ everywhere else; a moderator sees every comment.
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core import mail
 from django.urls import reverse
 
 from blog.models import Post
+from comments.services import notify_followers
 from tests.comments.support import ORIGIN, add_comment
 from tests.factories import PostFactory, UserFactory
 
@@ -128,3 +130,18 @@ def test_a_reader_still_reacts_to_public_comments(client, name):
     response = client.post(reverse(name, args=[comment.pk]), headers=ORIGIN)
     assert response.status_code == 302
     assert comment.flags.count() == 1
+
+
+def test_approving_a_comment_on_a_post_taken_back_to_draft_mails_no_follower(
+    django_capture_on_commit_callbacks,
+):
+    post = PostFactory(slug="zeppelin-embargo")
+    add_comment(post, user_email="bo@example.org", followup=True)
+    held = add_comment(post, user_email="cy@example.org", is_public=False)
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
+    held.refresh_from_db()
+    type(held).objects.filter(pk=held.pk).update(is_public=True)
+    held.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_followers(held)
+    assert not any("zeppelin-embargo" in m.body for m in mail.outbox)
