@@ -108,10 +108,11 @@ def post_comment(request):
             status=400,
             post=post,
         )
-    duplicate = find_duplicate(form, post)
-    if duplicate is not None:
-        return posted_response(request, post=post, comment=duplicate)
-    if user is None and not throttle.claim_confirmation(form.cleaned_data["email"]):
+    if user is not None:
+        duplicate = find_duplicate(form, post)
+        if duplicate is not None:
+            return posted_response(request, post=post, comment=duplicate)
+    elif not throttle.claim_confirmation(form.cleaned_data["email"]):
         return refuse(
             request,
             title="Please check your email first",
@@ -120,6 +121,10 @@ def post_comment(request):
             status=429,
             post=post,
         )
+    elif find_duplicate(form, post) is not None:
+        # Anyone can type any address: answering "published" here would tell a stranger
+        # that this address wrote this comment. The same answer as a new comment, no mail.
+        return posted_response(request, post=post, comment=None)
     request.POST = data
     return hand_to_xtd(request, post)
 

@@ -127,3 +127,17 @@ def test_the_pending_comment_in_the_confirmation_mail_is_already_clean(client):
     client.post(post_path, headers=ORIGIN)
     comment = Comment.objects.get()
     assert (comment.user_name, comment.comment) == ("Ada Reader", "Trams first.")
+
+
+def test_posting_a_public_comments_text_does_not_tell_who_wrote_it(client, settings):
+    """Duplicate detection for anonymous posts must not be an "address wrote this" oracle."""
+    settings.COMMENTS_RATE_LIMIT_PER_MINUTE = 100
+    post = PostFactory()
+    add_comment(post, text="Ferries first.", user_email="zoe@example.org")
+    answers = []
+    for email in ("zoe@example.org", "someone-else@example.org"):
+        response = post_comment(client, post, comment="Ferries first.", email=email)
+        answers.append((response.status_code, response["Location"]))
+    assert answers[0] == answers[1]
+    assert [m.to for m in mail.outbox] == [["someone-else@example.org"]]
+    assert Comment.objects.count() == 1
