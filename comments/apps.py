@@ -8,6 +8,8 @@ class CommentsConfig(AppConfig):
     def ready(self):
         """Register the moderator and connect every receiver of this app, here and only here."""
         from django.db.models.signals import post_delete, post_migrate, post_save
+        from django.urls import register_converter
+        from django.urls.converters import get_converters
         from django_comments.models import CommentFlag
         from django_comments.signals import comment_was_posted, comment_will_be_posted
         from django_comments_xtd import views as xtd_views
@@ -17,10 +19,13 @@ class CommentsConfig(AppConfig):
 
         from blog.models import Post
         from comments import flags, receivers
+        from comments.converters import IdConverter
         from comments.models import Comment
         from comments.moderation import PostModerator
 
         moderator.register(Post, PostModerator)
+        if "id" not in get_converters():  # <id:...> in comments' URL modules, once
+            register_converter(IdConverter, "id")
 
         # xtd's receiver mails a signed pickle as the confirmation link: ours signs JSON.
         comment_was_posted.disconnect(xtd_views.on_comment_was_posted, sender=TmpXtdComment)

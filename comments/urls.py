@@ -1,4 +1,7 @@
-"""Our comment URLs, included under comments/ (xtd's URL names: `comments.xtd_urls`)."""
+"""Our comment URLs, included under comments/ (xtd's URL names: `comments.xtd_urls`).
+
+`<id:...>` is `comments.converters.IdConverter`, registered in `CommentsConfig.ready()`.
+"""
 
 from django.urls import path
 from django.views.decorators.http import require_safe
@@ -14,10 +17,10 @@ urlpatterns = [
     path("stamp/", posting.stamp, name="stamp"),
     path("confirm/<str:key>/", posting.confirm, name="confirm"),
     path("mute/<str:key>/", reading.mute, name="mute"),
-    path("reply/<int:cid>/", posting.reply, name="reply"),
-    path("edit/<int:pk>/", own.edit, name="edit"),
-    path("delete/<int:pk>/", own.delete, name="delete"),
-    path("threads/<int:post_pk>/", reading.threads, name="threads"),
+    path("reply/<id:cid>/", posting.reply, name="reply"),
+    path("edit/<id:pk>/", own.edit, name="edit"),
+    path("delete/<id:pk>/", own.delete, name="delete"),
+    path("threads/<id:post_pk>/", reading.threads, name="threads"),
     path("feed/", require_safe(feeds.LatestCommentsFeed()), name="feed"),
-    path("feed/<int:post_pk>/", require_safe(feeds.PostCommentsFeed()), name="post-feed"),
+    path("feed/<id:post_pk>/", require_safe(feeds.PostCommentsFeed()), name="post-feed"),
 ]

@@ -141,3 +141,13 @@ def test_posting_a_public_comments_text_does_not_tell_who_wrote_it(client, setti
     assert answers[0] == answers[1]
     assert [m.to for m in mail.outbox] == [["someone-else@example.org"]]
     assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["comments-xtd-reply", "comments-xtd-like", "comments-flag", "comments:edit"]
+)
+def test_a_comment_id_too_large_for_the_database_is_not_found(client, name):
+    client.force_login(UserFactory())
+    path = reverse(name, args=[1]).replace("/1/", "/9300000000000000000/")
+    assert client.get(path).status_code == 404
+    assert client.get(reverse(name, args=[2**31 - 1])).status_code == 404
