@@ -50,6 +50,7 @@ HOSTILE_TEXT = st.one_of(
     ),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
 )
+SAME_ORIGIN_JSON = {"origin": "http://testserver", "accept": "application/json"}
 QUERY_KEYS = ["q", "page", "cpage", "c", "order", "next", "token", "thread", "format", "url"]
 
 
@@ -122,6 +123,12 @@ def _post_forms(client, page: str) -> list[tuple[str, dict[str, str]]]:
         if (form.method or "get").lower() != "post":
             continue
         fields = {name: value or "" for name, value in form.form_values()}
+        for stamp in form.xpath(".//input[@data-stamp-url]"):
+            # What the comment form's script does when a reader starts writing.
+            answer = client.post(stamp.get("data-stamp-url"), fields, headers=SAME_ORIGIN_JSON)
+            fields[stamp.get("name")] = (
+                answer.json().get("stamp", "") if answer.status_code == 200 else ""
+            )
         action = form.get("action") or page
         forms.append((action, fields))
     return forms
