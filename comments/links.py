@@ -216,8 +216,12 @@ def is_legacy_link(key: str) -> bool:
 def is_genuine_legacy_link(key: str) -> bool:
     """The old link's HMAC is ours (current or fallback key). Nothing is unpickled."""
     value, _, signature = key.encode("utf-8", "replace").rpartition(b".")
-    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
-        salt = hashlib.sha256(f"comments-xtd:{secret}".encode()).digest()
+    keys = [(settings.SECRET_KEY, settings.COMMENTS_XTD_SALT)] + [
+        # COMMENTS_XTD_SALT as config/settings/base.py derived it from the older key.
+        (secret, hashlib.sha256(f"comments-xtd:{secret}".encode()).digest())
+        for secret in settings.SECRET_KEY_FALLBACKS
+    ]
+    for secret, salt in keys:
         digest = hmac.new(secret.encode() + salt, value, hashlib.sha1).digest()
         expected = base64.urlsafe_b64encode(digest).strip(b"=")
         if hmac.compare_digest(expected, signature):

@@ -294,7 +294,8 @@ COMMENTS_XTD_MAX_THREAD_LEVEL = int(os.environ.get("COMMENTS_MAX_THREAD_LEVEL", 
 COMMENTS_XTD_CONFIRM_EMAIL = True
 # Mail goes through the queued `default` mailer; xtd's own thread would lose errors.
 COMMENTS_XTD_THREADED_EMAILS = False
-# Extra key for xtd's signed confirmation and mute links, derived from SECRET_KEY.
+# xtd's extra key for its signed-pickle links, derived from SECRET_KEY. We no longer make or
+# read those links (comments/links.py); it only lets an old link be recognised as ours.
 COMMENTS_XTD_SALT = hashlib.sha256(f"comments-xtd:{SECRET_KEY}".encode()).digest()
 COMMENTS_XTD_FROM_EMAIL = DEFAULT_FROM_EMAIL
 COMMENTS_XTD_CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
