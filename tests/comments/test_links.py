@@ -8,6 +8,7 @@ Item 11: after a key rotation (old key in SECRET_KEY_FALLBACKS), sign-in, confir
 mute links keep working.
 """
 
+import builtins
 import email
 import email.policy
 import hashlib
@@ -163,8 +164,6 @@ class Detonator:
 
 @pytest.mark.parametrize("name", ["comments-xtd-confirm", "comments-xtd-mute"])
 def test_a_validly_signed_pickle_link_is_never_unpickled(client, settings, name):
-    import builtins
-
     key = xtd_signed.dumps(Detonator(), compress=True, extra_key=settings.COMMENTS_XTD_SALT)
     path = reverse(name, args=[key.decode()])
     for response in (client.get(path), client.post(path, headers=ORIGIN)):
@@ -263,3 +262,11 @@ def test_links_signed_with_a_retired_key_stop_working(client, rotate, settings):
     rotate()
     settings.SECRET_KEY_FALLBACKS = []
     assert client.post(path, headers=ORIGIN).status_code == 404
+
+
+def test_an_old_pickle_link_signed_before_a_rotation_is_still_recognised_not_read(client, rotate):
+    key = xtd_signed.dumps(Detonator(), compress=True, extra_key=xtd_salt(OLD_KEY))
+    rotate()
+    response = client.post(reverse("comments-xtd-confirm", args=[key.decode()]), headers=ORIGIN)
+    assert response.status_code == 410
+    assert not hasattr(builtins, "DETONATED")
