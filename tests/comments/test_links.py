@@ -265,7 +265,8 @@ def test_links_signed_with_a_retired_key_stop_working(client, rotate, settings):
 
 
 def test_an_old_pickle_link_signed_before_a_rotation_is_still_recognised_not_read(client, rotate):
-    key = xtd_signed.dumps(Detonator(), compress=True, extra_key=xtd_salt(OLD_KEY))
+    old_key = OLD_KEY.encode()
+    key = xtd_signed.dumps(Detonator(), key=old_key, compress=True, extra_key=xtd_salt(OLD_KEY))
     rotate()
     response = client.post(reverse("comments-xtd-confirm", args=[key.decode()]), headers=ORIGIN)
     assert response.status_code == 410
