@@ -8,19 +8,30 @@ class CommentsConfig(AppConfig):
     def ready(self):
         """Register the moderator and connect every receiver of this app, here and only here."""
         from django.db.models.signals import post_delete, post_migrate, post_save
+        from django.urls import register_converter
+        from django.urls.converters import get_converters
         from django_comments.models import CommentFlag
-        from django_comments.signals import comment_will_be_posted
+        from django_comments.signals import comment_was_posted, comment_will_be_posted
+        from django_comments_xtd import views as xtd_views
         from django_comments_xtd.models import TmpXtdComment
         from django_comments_xtd.moderation import moderator
         from django_comments_xtd.signals import confirmation_received
 
         from blog.models import Post
         from comments import flags, receivers
+        from comments.converters import IdConverter
         from comments.models import Comment
         from comments.moderation import PostModerator
 
         moderator.register(Post, PostModerator)
+        if "id" not in get_converters():  # <id:...> in comments' URL modules, once
+            register_converter(IdConverter, "id")
 
+        # xtd's receiver mails a signed pickle as the confirmation link: ours signs JSON.
+        comment_was_posted.disconnect(xtd_views.on_comment_was_posted, sender=TmpXtdComment)
+        comment_was_posted.connect(
+            receivers.comment_posted, sender=TmpXtdComment, dispatch_uid="comments-posted"
+        )
         post_migrate.connect(receivers.sync_site, sender=self, dispatch_uid="comments-sync-site")
         comment_will_be_posted.connect(
             receivers.record_client_ip, sender=TmpXtdComment, dispatch_uid="comments-client-ip"

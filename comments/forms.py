@@ -1,5 +1,3 @@
-import time
-
 from django import forms
 from django.conf import settings
 from django_comments_xtd.forms import XtdCommentForm
@@ -7,6 +5,7 @@ from django_comments_xtd.forms import XtdCommentForm
 from comments.models import Comment
 from comments.services import NEWSLETTER_CONSENT_TEXT
 from comments.signals import newsletter_consent_given
+from core.text import strip_invisible
 
 MARKDOWN_HELP = "Markdown: *emphasis*, **strong**, [a link](https://…), > quote, `code`, - lists."
 
@@ -15,12 +14,15 @@ class CommentForm(XtdCommentForm):
     """xtd's form with our labels and spam rules, and no Bootstrap classes.
 
     On top of django-contrib-comments' signed content type, object and timestamp (2 hours
-    at most) and its honeypot: a minimum time between rendering and submitting, and the
+    at most) and its honeypot: a per-visitor, single-use stamp (comments.stamps), and the
     newsletter box when someone listens for `newsletter_consent_given` (the newsletter app
     does; comments never imports it).
     """
 
     newsletter = forms.BooleanField(required=False, label=NEWSLETTER_CONSENT_TEXT)
+    # Checked by the posting view (comments.stamps), not here: a missing or spent stamp is not
+    # the reader's mistake, and gets a fresh one instead of a field error.
+    stamp = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,12 +47,30 @@ class CommentForm(XtdCommentForm):
         if not newsletter_consent_given.has_listeners(Comment):
             del fields["newsletter"]
 
+    def clean_name(self):
+        """The name without invisible characters (bidi overrides could make it read backwards)."""
+        name = strip_invisible(self.cleaned_data["name"]).strip()
+        if not name:
+            raise forms.ValidationError("Please enter your name.")
+        return name
+
+    def clean_comment(self):
+        """The text without control, bidi and zero-width characters (`core.text`)."""
+        text = strip_invisible(super().clean_comment())
+        if not text.strip():
+            raise forms.ValidationError("Please write your comment.")
+        return text
+
     def clean_timestamp(self):
-        """Also refuse forms sent faster than a person can type (COMMENTS_MIN_SUBMIT_SECONDS)."""
-        timestamp = super().clean_timestamp()
-        if time.time() - timestamp < settings.COMMENTS_MIN_SUBMIT_SECONDS:
-            raise forms.ValidationError("The form was sent too quickly after it was shown.")
-        return timestamp
+        """django-comments' check (2 hours at most), safe from absurd values.
+
+        The page's timestamp is shared by every visitor of a cached page; the minimum time
+        and single use are the per-visitor stamp's job (comments.stamps).
+        """
+        if not 0 <= self.cleaned_data["timestamp"] <= 2**40:
+            # No clock says this; django-comments' float arithmetic on it would overflow.
+            raise forms.ValidationError("Timestamp check failed")
+        return super().clean_timestamp()
 
     def get_comment_create_data(self, site_id=None):
         data = super().get_comment_create_data(site_id=site_id)
@@ -64,3 +84,9 @@ class EditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=settings.COMMENT_MAX_LENGTH,
     )
+
+    def clean_comment(self):
+        text = strip_invisible(self.cleaned_data["comment"])
+        if not text.strip():
+            raise forms.ValidationError("Please write your comment.")
+        return text

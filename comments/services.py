@@ -7,8 +7,8 @@ retries) and only after the transaction that made the comment public has committ
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_comments_xtd import views as xtd_views
 
+from comments.links import notify_comment_followers
 from comments.signals import newsletter_consent_given
 from core.links import absolute_url
 from core.mail import templated_message
@@ -19,14 +19,15 @@ NEWSLETTER_CONSENT_TEXT = "Also send me the weekly newsletter"
 def notify_followers(comment) -> None:
     """Follow-up mail for a comment that just became public.
 
-    django-comments-xtd calls this itself when a confirmed or signed-in comment is published
-    at once; a moderator approving a held comment must call it, or nobody hears of the reply.
+    Our confirmation flow calls this when a confirmed or signed-in comment is published at
+    once; a moderator approving a held comment must call it, or nobody hears of the reply.
     Recipients are the addresses that asked for follow-ups on the post (every stored comment
     comes from a confirmed address or a signed-in reader), each with its own mute link.
     """
-    if not comment.is_visible:
-        return
-    transaction.on_commit(lambda: xtd_views.notify_comment_followers(comment), robust=True)
+    post = comment.content_object
+    if not comment.is_visible or not getattr(post, "is_published", False):
+        return  # a post taken back to draft: its address (headline) stays unmailed
+    transaction.on_commit(lambda: notify_comment_followers(comment), robust=True)
 
 
 def notify_post_author(comment) -> None:

@@ -75,6 +75,20 @@ class ThreadPage:
         return self.page + 1
 
 
+# No post has this many pages of threads; a larger ?cpage= would overflow the database's
+# OFFSET (a 500 on SQLite and PostgreSQL) instead of showing an empty page.
+MAX_PAGE = 100_000
+
+
+def page_number(value) -> int:
+    """A `?cpage=`/`?page=` value as a page number from 1 to MAX_PAGE (1 if not a number)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(1, number), MAX_PAGE)
+
+
 def editable_until(comment) -> datetime.datetime | None:
     if comment.published_at is None:
         return None
@@ -106,7 +120,7 @@ def load_threads(
     now = now or timezone.now()
     order = order if order in ORDERS else "oldest"
     per_page = settings.COMMENTS_THREADS_PER_PAGE
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     comment_count, thread_count = stats or post_stats([post])[post.pk]
     on_post = Comment.objects.on_posts().filter(object_pk=str(post.pk), is_public=True)
     if thread_id is not None:

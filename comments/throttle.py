@@ -25,6 +25,11 @@ def allow_comment(request) -> bool:
     )
 
 
+def allow_stamp(request) -> bool:
+    """Form stamps per network: a reader gets one per form they start, a few per minute."""
+    return ratelimit.allow("comment-stamps", ratelimit.client_network(request), limit=30, period=60)
+
+
 def _confirmation_key(email: str) -> str:
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
     return f"comments:confirmation-sent:{digest}"

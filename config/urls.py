@@ -23,9 +23,10 @@ urlpatterns = [
     ),
     path("account/", include("comments.accounts_urls")),
     path("newsletter/", include("newsletter.urls")),
-    # Ours first: comments/post/, confirm/ and reply/ wrap xtd's views of the same paths.
     path("comments/", include("comments.urls")),
-    path("comments/", include("django_comments_xtd.urls")),
+    # Only the xtd URL names our pages and xtd's rendering use, bound to our views: never
+    # `django_comments_xtd.urls` (its REST API and moderation views skip our checks).
+    path("comments/", include("comments.xtd_urls")),
     path("", include("blog.urls")),
 ]
 

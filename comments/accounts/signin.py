@@ -10,10 +10,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from comments.accounts.links import SignInLink, login_state, make_sign_in_token
+from comments.accounts.links import SignInLink, make_sign_in_token, state_matches
 from comments.accounts.readers import AddressRefused, create_reader, reader_for
 from core.links import absolute_url
 from core.mail import templated_message
@@ -56,7 +55,7 @@ def check_sign_in_link(link: SignInLink | None) -> bool:
         user = reader_for(link.email)
     except AddressRefused:
         return False
-    return constant_time_compare(link.state, login_state(user=user, email=link.email))
+    return state_matches(link.state, user=user, email=link.email)
 
 
 def sign_in_with_link(*, request, link: SignInLink | None) -> AbstractBaseUser | None:
@@ -69,7 +68,7 @@ def sign_in_with_link(*, request, link: SignInLink | None) -> AbstractBaseUser |
             user = reader_for(link.email)
         except AddressRefused:
             return None
-        if not constant_time_compare(link.state, login_state(user=user, email=link.email)):
+        if not state_matches(link.state, user=user, email=link.email):
             return None
         if user is None:
             # Two quick presses of "Sign in" must not make two accounts: the first to mark

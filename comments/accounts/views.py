@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import ListView
 
 from comments.accounts.forms import SignInRequestForm
@@ -31,6 +31,7 @@ REQUESTS_PER_NETWORK = (10, 60 * 60)
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in(request):
     """Ask for an address and mail it a link; the same answer whether it has an account."""
     if request.user.is_authenticated:
@@ -63,6 +64,7 @@ def sign_in(request):
 
 
 @never_cache
+@require_safe
 def sign_in_sent(request):
     return TemplateResponse(
         request,
@@ -72,6 +74,7 @@ def sign_in_sent(request):
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in_confirm(request, token):
     """GET shows a button (link scanners only GET); the POST signs the reader in."""
     link = read_sign_in_token(token)
@@ -94,7 +97,7 @@ def sign_in_confirm(request, token):
     return TemplateResponse(request, "comments/accounts/sign_in_invalid.html", status=400)
 
 
-@method_decorator([never_cache, login_required], name="dispatch")
+@method_decorator([never_cache, require_safe, login_required], name="dispatch")
 class MyCommentsView(ListView):
     """The reader's own comments, newest first, with where each stands."""
 

@@ -4,7 +4,7 @@ from blog.models import Post
 from comments.counts import post_stats
 from comments.forms import CommentForm
 from comments.moderation import closes_at, comments_are_open
-from comments.threads import ORDERS, load_threads, render_context, request_stats
+from comments.threads import ORDERS, load_threads, page_number, render_context, request_stats
 from comments.views.base import signed_in as reader_signed_in
 
 register = template.Library()
@@ -19,12 +19,9 @@ def comment_section(context, post):
     signed_in = request is not None and reader_signed_in(request)
     user = request.user if signed_in else None
     order = request.GET.get("order", "oldest") if request else "oldest"
-    try:
-        page_number = max(1, int(request.GET.get("cpage", 1))) if request else 1
-    except ValueError:
-        page_number = 1
+    number = page_number(request.GET.get("cpage")) if request else 1
     stats = request_stats(request, post)
-    page = load_threads(post, order=order, page=page_number, user=user, stats=stats)
+    page = load_threads(post, order=order, page=number, user=user, stats=stats)
     is_open = comments_are_open(post)
     return render_context(post, page, signed_in=signed_in, is_open=is_open) | {
         "orders": ORDERS,

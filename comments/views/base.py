@@ -16,19 +16,25 @@ def signed_in(request) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
 
 
-def refuse(request, *, title, message, status, post=None, form=None):
-    """A refusal the reader understands: a page without JavaScript, JSON with it."""
+def refuse(request, *, title, message, status, post=None, form=None, stamp=""):
+    """A refusal the reader understands: a page without JavaScript, JSON with it.
+
+    With a form, the page shows it again filled in, with a fresh `stamp` if one is given
+    (the script gets the stamp in the JSON and sends the form again with it).
+    """
     if wants_json(request):
         errors = {name: list(errs) for name, errs in form.errors.items()} if form else {}
-        return JsonResponse(
-            {"ok": False, "title": title, "message": message, "errors": errors}, status=status
-        )
+        payload = {"ok": False, "title": title, "message": message, "errors": errors}
+        if stamp:
+            payload["stamp"] = stamp
+        return JsonResponse(payload, status=status)
     user = request.user if signed_in(request) else None
     context = {
         "title": title,
         "message": message,
         "post": post,
         "form": form,
+        "stamp": stamp,
         "signed_in": user is not None,
         "commenter_name": (user.get_full_name() or user.get_username()) if user else "",
     }

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from comments.forms import EditForm
 from comments.models import Comment
@@ -53,6 +53,7 @@ def may_change(request, comment) -> bool:
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def edit(request, pk):
     comment = get_object_or_404(Comment.objects.public(), pk=pk)
     post = comment.content_object

@@ -17,14 +17,16 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_comments.views.comments import post_comment as xtd_post_comment
-from django_comments_xtd import signed as xtd_signed
 from django_comments_xtd import views as xtd_views
+from django_comments_xtd.models import TmpXtdComment
+from django_comments_xtd.signals import confirmation_received
 
 from blog.models import Post
-from comments import throttle
+from comments import links, services, stamps, throttle
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import comments_are_open
@@ -33,6 +35,7 @@ from comments.views.base import refuse, refuse_closed, signed_in
 from comments.views.own import change_url, may_still_change
 from core.origin import same_origin_post, wants_json
 from core.ratelimit import too_many_requests
+from core.tokens import BadToken, Expired
 
 
 def post_of(data) -> Post | None:
@@ -92,10 +95,24 @@ def post_comment(request):
     refusal = refuse_form(request, form, post)
     if refusal is not None:
         return refusal
-    duplicate = find_duplicate(form, post)
-    if duplicate is not None:
-        return posted_response(request, post=post, comment=duplicate)
-    if user is None and not throttle.claim_confirmation(form.cleaned_data["email"]):
+    problem = stamps.stamp_problem(form.cleaned_data["stamp"], post)
+    if problem is not None:
+        return refuse_stamp(request, form=form, post=post, problem=problem)
+    reply_to = form.cleaned_data["reply_to"]
+    if reply_to and reply_target(post, reply_to) is None:
+        return refuse(
+            request,
+            title="We could not post this reply",
+            message="The comment you are replying to is no longer shown on this post, or "
+            "takes no more replies. Reload the post to see the discussion as it is now.",
+            status=400,
+            post=post,
+        )
+    if user is not None:
+        duplicate = find_duplicate(form, post)
+        if duplicate is not None:
+            return posted_response(request, post=post, comment=duplicate)
+    elif not throttle.claim_confirmation(form.cleaned_data["email"]):
         return refuse(
             request,
             title="Please check your email first",
@@ -104,8 +121,48 @@ def post_comment(request):
             status=429,
             post=post,
         )
+    elif find_duplicate(form, post) is not None:
+        # Anyone can type any address: answering "published" here would tell a stranger
+        # that this address wrote this comment. The same answer as a new comment, no mail.
+        return posted_response(request, post=post, comment=None)
     request.POST = data
     return hand_to_xtd(request, post)
+
+
+STAMP_MESSAGES = {
+    "missing": "To keep out automated spam, please press “Post comment” once more.",
+    "expired": "The form was open for a long time. Please press “Post comment” once more.",
+    "too quick": "That was quicker than anyone types. Please press “Post comment” once more.",
+    "used": "This form was already sent once. Please press “Post comment” once more.",
+    "invalid": "The form was altered. Please press “Post comment” once more.",
+}
+
+
+def refuse_stamp(request, *, form, post, problem):
+    """The form comes back filled in, with a fresh stamp: one more press sends it."""
+    return refuse(
+        request,
+        title="One more step",
+        message=STAMP_MESSAGES[problem],
+        status=400,
+        post=post,
+        form=form,
+        stamp=stamps.new_stamp(post),
+    )
+
+
+@same_origin_post
+@require_POST
+def stamp(request):
+    """A fresh form stamp for the comment form's script (comments.stamps), as JSON."""
+    post = post_of(request.POST)
+    if post is None or not comments_are_open(post):
+        raise Http404("No open post.")
+    if not throttle.allow_stamp(request):
+        return JsonResponse({"ok": False}, status=429, headers={"Retry-After": "60"})
+    response = JsonResponse({"ok": True, "stamp": stamps.new_stamp(post)})
+    add_never_cache_headers(response)
+    return response
 
 
 def refuse_too_many(request):
@@ -194,8 +251,9 @@ def posted_response(request, *, post, comment):
     return JsonResponse(payload, status=201 if state != "confirm" else 202)
 
 
+@require_http_methods(["GET", "HEAD"])
 def reply(request, cid):
-    """xtd's reply page (the no-script way to reply), for public comments on open posts only.
+    """The reply page (the no-script way to reply), for public comments on open posts only.
 
     xtd's own view shows any comment by id, held and removed ones included.
     """
@@ -205,10 +263,28 @@ def reply(request, cid):
         raise Http404("No such comment.")
     if not comments_are_open(post):
         return refuse_closed(request, post)
-    return xtd_views.reply(request, cid)
+    if not comment.allow_thread():
+        return refuse(
+            request,
+            title="This comment takes no more replies",
+            message="The discussion under it is as deep as it can go: reply to the comment "
+            "above it instead.",
+            status=403,
+            post=post,
+        )
+    user = request.user if signed_in(request) else None
+    context = {
+        "comment": comment,
+        "form": CommentForm(post, comment=comment),
+        "cid": cid,
+        "signed_in": user is not None,
+        "commenter_name": (user.get_full_name() or user.get_username()) if user else "",
+    }
+    return TemplateResponse(request, "django_comments_xtd/reply.html", context)
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD"])
 def posted(request):
     """The no-script landing page after posting: what happens next."""
     post = Post.objects.published().filter(pk=request.GET.get("post") or 0).first()
@@ -219,24 +295,114 @@ def posted(request):
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@same_origin_post
 def confirm(request, key):
-    """xtd's confirmation link, then a page with the edit link instead of a bare redirect."""
-    response = xtd_views.confirm(request, key)
-    if response.status_code != 302:
-        return response
-    tmp = xtd_signed.loads(str(key), extra_key=settings.COMMENTS_XTD_SALT)
-    comment = xtd_views._get_comment_if_exists(tmp)
-    if comment is None or not comment.is_visible:
-        return response
-    post = comment.content_object
+    """The emailed "publish my comment" link: GET shows a button, only its POST publishes.
+
+    Mail scanners open (GET or HEAD) every link in a message; that must not publish the
+    comment, nor hand its address to the newsletter. The link is a signed JSON token
+    (`comments.links`), used once, and expires after COMMENTS_CONFIRMATION_MAX_AGE_DAYS.
+    """
+    if links.is_legacy_link(key):
+        return old_link(request, genuine=links.is_genuine_legacy_link(key))
+    try:
+        pending = links.read_confirmation(key)
+    except Expired:
+        return render_expired(request, comment=links.read_confirmation(key, expired_ok=True))
+    except BadToken:
+        pending = None
+    if pending is None:
+        raise Http404("This link is not valid.")
+    comment = links.existing_comment(pending)
+    if comment is None and request.method == "POST":
+        refusal = refuse_missing_parent(request, pending)
+        if refusal is not None:
+            return refusal
+        if links.claim_confirmation(key):
+            return publish(request, pending)
+        comment = links.existing_comment(pending)
+        if comment is None:
+            raise Http404("This link was already used.")
+    if comment is not None:
+        return published_page(request, comment)
+    return TemplateResponse(
+        request,
+        "comments/confirm.html",
+        {"comment": pending, "post": pending.content_object, "key": key},
+    )
+
+
+def publish(request, pending):
+    """What xtd's confirmation view did: receivers may discard; store; notify followers."""
+    responses = confirmation_received.send(sender=TmpXtdComment, comment=pending, request=request)
+    if any(response is False for __, response in responses):
+        return render_expired(request, comment=pending)
+    comment = xtd_views._create_comment(pending)
+    if not comment.is_visible:
+        return TemplateResponse(request, "django_comments_xtd/moderated.html", {"comment": comment})
+    services.notify_followers(comment)
+    return published_page(request, comment)
+
+
+def published_page(request, comment):
+    if not comment.is_visible:
+        return TemplateResponse(request, "django_comments_xtd/moderated.html", {"comment": comment})
     return TemplateResponse(
         request,
         "comments/published.html",
         {
             "comment": comment,
-            "post": post,
+            "post": comment.content_object,
             "change_url": change_url(comment) if may_still_change(comment) else None,
             "comment_url": comment.get_fresh_url(),
             "editable_until": editable_until(comment),
         },
     )
+
+
+def render_expired(request, comment=None):
+    return TemplateResponse(
+        request, "django_comments_xtd/discarded.html", {"comment": comment}, status=410
+    )
+
+
+def old_link(request, *, genuine: bool):
+    """A link in xtd's old pickle format: never unpickled (see `comments.links`)."""
+    if not genuine:
+        raise Http404("This link is not valid.")
+    return refuse(
+        request,
+        title="This link is no longer valid",
+        message="It was sent before we changed how these links work, and cannot be used "
+        "any more. Please write your comment again: we will send you a fresh link.",
+        status=410,
+    )
+
+
+def refuse_missing_parent(request, pending):
+    """The comment being replied to was removed (or hidden) since the reply was written."""
+    if not pending.parent_id or reply_target(pending.content_object, pending.parent_id):
+        return None
+    return refuse(
+        request,
+        title="We could not publish this reply",
+        message="The comment you replied to is no longer shown, so your reply cannot be "
+        "published under it. You can write a new comment on the post instead.",
+        status=410,
+        post=pending.content_object,
+    )
+
+
+def reply_target(post, reply_to) -> Comment | None:
+    """The public comment on `post` a reply may go under (below the maximum depth), or None."""
+    try:
+        reply_to = int(reply_to)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < reply_to < 2**31:
+        return None
+    comment = Comment.objects.public().for_object(post).filter(pk=reply_to).first()
+    if comment is None or comment.level >= settings.COMMENTS_XTD_MAX_THREAD_LEVEL:
+        return None
+    return comment

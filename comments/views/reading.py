@@ -1,31 +1,30 @@
 """More threads for the "load more" script, and muting follow-up emails."""
 
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
-from django_comments_xtd import signed as xtd_signed
-from django_comments_xtd import views as xtd_views
+from django.views.decorators.http import require_http_methods
 
 from blog.models import Post
+from comments import links
 from comments.moderation import comments_are_open
-from comments.threads import load_threads, render_context
-from comments.views.base import signed_in
+from comments.threads import load_threads, page_number, render_context
+from comments.views.base import refuse, signed_in
+from core.origin import same_origin_post
+from core.tokens import BadToken, Expired
 
 
+@require_http_methods(["GET", "HEAD"])
 def threads(request, post_pk):
     """More top-level threads, as list items the script appends ("Load more comments").
 
     Without the script the same link opens the post page with `?cpage=`.
     """
     post = get_object_or_404(Post.objects.published().select_related("author"), pk=post_pk)
-    try:
-        page_number = int(request.GET.get("page", 1))
-    except ValueError:
-        page_number = 1
     user = request.user if signed_in(request) else None
-    page = load_threads(post, order=request.GET.get("order", "oldest"), page=page_number, user=user)
+    number = page_number(request.GET.get("page"))
+    page = load_threads(post, order=request.GET.get("order", "oldest"), page=number, user=user)
     context = render_context(
         post, page, signed_in=user is not None, is_open=comments_are_open(post)
     )
@@ -36,19 +35,40 @@ def threads(request, post_pk):
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@same_origin_post
 def mute(request, key):
     """Stop follow-up emails, after a click on a button rather than on the link itself.
 
     django-comments-xtd mutes on a plain GET, which a mail scanner that prefetches the links
-    in a message would trigger on the reader's behalf; the GET here only asks.
+    in a message would trigger on the reader's behalf; the GET here only asks. The link is a
+    signed JSON token (`comments.links`), valid for COMMENTS_MUTE_LINK_MAX_AGE_DAYS.
     """
-    if request.method == "POST":
-        return xtd_views.mute(request, key)
+    if links.is_legacy_link(key):
+        if not links.is_genuine_legacy_link(key):
+            raise Http404("This link is not valid.")
+        return refuse(
+            request,
+            title="This link is no longer valid",
+            message="It was sent before we changed how these links work. The next reply "
+            "email about this discussion has a link that works.",
+            status=410,
+        )
     try:
-        muted = xtd_signed.loads(str(key), extra_key=settings.COMMENTS_XTD_SALT)
-    except (ValueError, xtd_signed.BadSignature) as err:
-        raise Http404("This link is not valid.") from err
-    post = Post.objects.published().filter(pk=muted.object_pk).first()
-    if post is None:
-        raise Http404("This discussion is no longer published.")
+        target = links.read_mute(key)
+    except Expired:
+        return refuse(
+            request,
+            title="This link has expired",
+            message="The next reply email about this discussion has a fresh link.",
+            status=410,
+        )
+    except BadToken:
+        target = None
+    if target is None:
+        raise Http404("This link is not valid.")
+    post, email = target
+    if request.method == "POST":
+        links.mute(post=post, email=email)
+        return TemplateResponse(request, "django_comments_xtd/muted.html", {"content_object": post})
     return TemplateResponse(request, "comments/mute_confirm.html", {"post": post})

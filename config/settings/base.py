@@ -321,7 +321,8 @@ COMMENTS_XTD_MAX_THREAD_LEVEL = env.get_int("COMMENTS_MAX_THREAD_LEVEL", 2, mini
 COMMENTS_XTD_CONFIRM_EMAIL = True
 # Mail goes through the queued `default` mailer; xtd's own thread would lose errors.
 COMMENTS_XTD_THREADED_EMAILS = False
-# Extra key for xtd's signed confirmation and mute links, derived from SECRET_KEY.
+# xtd's extra key for its signed-pickle links, derived from SECRET_KEY. We no longer make or
+# read those links (comments/links.py); it only lets an old link be recognised as ours.
 COMMENTS_XTD_SALT = hashlib.sha256(f"comments-xtd:{SECRET_KEY}".encode()).digest()
 COMMENTS_XTD_FROM_EMAIL = DEFAULT_FROM_EMAIL
 COMMENTS_XTD_CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
@@ -342,6 +343,10 @@ COMMENTS_THREADS_PER_PAGE = env.get_int("COMMENTS_THREADS_PER_PAGE", 20, minimum
 COMMENTS_MIN_SUBMIT_SECONDS = env.get_int(
     "COMMENTS_MIN_SUBMIT_SECONDS", 3, minimum=0, unit="seconds"
 )
+# The per-visitor form stamp's life (comments/stamps.py): fetched when the reader starts writing.
+COMMENTS_FORM_STAMP_MAX_AGE = env.get_int(
+    "COMMENTS_FORM_STAMP_MAX_AGE", 3600, minimum=60, unit="seconds"
+)
 COMMENTS_RATE_LIMIT_PER_MINUTE = env.get_int("COMMENTS_RATE_LIMIT_PER_MINUTE", 2, minimum=1)
 COMMENTS_HOLD_LINKS = 2
 COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS = env.get_bool(
@@ -350,6 +355,8 @@ COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS = env.get_bool(
 # Confirmation links expire after this many days; until an address confirms, it gets one
 # confirmation mail a day at most (comments/throttle.py; docs/decisions.md, 9).
 COMMENTS_CONFIRMATION_MAX_AGE_DAYS = 3
+# Mute links ("stop reply emails") in follow-up mail; every new reply email has a fresh one.
+COMMENTS_MUTE_LINK_MAX_AGE_DAYS = 90
 COMMENTS_NOTIFY_AUTHOR = env.get_bool("COMMENTS_NOTIFY_AUTHOR", default=True)
 # Distinct readers' "removal suggestion" flags that hide a comment until the author reviews it.
 COMMENTS_HIDE_AFTER_FLAGS = env.get_int("COMMENTS_HIDE_AFTER_FLAGS", 3, minimum=1)

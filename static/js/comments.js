@@ -124,6 +124,42 @@
     return;
   }
 
+  // The page (and its form) is cached for every visitor: this visitor's single-use stamp is
+  // fetched when they start writing, so the server can tell how long they took.
+  var stamp = form.querySelector("[name=stamp]");
+  var stampedAt = 0;
+
+  function fetchStamp() {
+    var body = new FormData();
+    body.append("content_type", form.querySelector("[name=content_type]").value);
+    body.append("object_pk", form.querySelector("[name=object_pk]").value);
+    stampedAt = Date.now();
+    fetch(stamp.getAttribute("data-stamp-url"), {
+      method: "POST",
+      body: body,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : {};
+      })
+      .then(function (data) {
+        if (data.stamp) {
+          stamp.value = data.stamp;
+        }
+      })
+      .catch(function () {
+        stampedAt = 0;
+      });
+  }
+
+  form.addEventListener("focusin", function () {
+    // A stamp lives an hour; an empty one is asked for again at most every 5 seconds.
+    if (Date.now() - stampedAt > (stamp.value ? 50 * 60 * 1000 : 5000)) {
+      fetchStamp();
+    }
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
@@ -141,6 +177,9 @@
         });
       })
       .then(function (data) {
+        // A sent stamp is spent; a refusal may bring a fresh one.
+        stamp.value = data.stamp || "";
+        stampedAt = data.stamp ? Date.now() : 0;
         if (!data.ok) {
           say(describeErrors(data), true);
           return;

@@ -9,6 +9,7 @@ from django.urls import reverse
 from blog.models import Post
 from comments.forms import CommentForm
 from comments.models import Comment
+from comments.stamps import new_stamp
 
 ORIGIN = {"origin": "http://testserver"}
 JSON = {"origin": "http://testserver", "accept": "application/json"}
@@ -38,6 +39,7 @@ def form_data(post, **fields) -> dict:
         name: initial[name] for name in ("content_type", "object_pk", "timestamp", "security_hash")
     }
     data |= {
+        "stamp": new_stamp(post),
         "name": "Ada Reader",
         "email": "ada@example.org",
         "url": "",

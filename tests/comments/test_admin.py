@@ -13,7 +13,7 @@ from blog.models import Post
 from comments.flags import SPAM
 from comments.models import Comment
 from comments.moderation import PostModerator
-from tests.comments.support import add_comment
+from tests.comments.support import ORIGIN, add_comment
 from tests.factories import PostFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -291,7 +291,7 @@ def test_readers_flagging_on_the_site_hide_the_comment(client, post, settings):
     comment = add_comment(post, text="Something rude")
     for number, reader in enumerate(readers(3), start=1):
         client.force_login(reader)
-        response = client.post(reverse("comments-flag", args=[comment.pk]))
+        response = client.post(reverse("comments-flag", args=[comment.pk]), headers=ORIGIN)
         assert response.status_code == 302
         assert refreshed(comment).is_public is (number < 3)
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from comments.models import Comment
-from tests.comments.support import link_in, post_comment
+from tests.comments.support import ORIGIN, link_in, post_comment
 from tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +27,7 @@ def comment_and_confirm(client, smtp_server, post, *, email, name, **fields) -> 
     mails = messages_to(smtp_server, email)
     assert len(mails) == before + 1
     link = link_in(mails[-1], "/comments/confirm/")
-    response = client.get(urlsplit(link).path)
+    response = client.post(urlsplit(link).path, headers=ORIGIN)
     assert response.status_code == 200
     return Comment.objects.get(
         user_email=email, comment=fields.get("comment") or "A fair point, but the buses are late."
@@ -44,7 +44,10 @@ def test_anonymous_comment_appears_after_the_emailed_link_is_followed(client, sm
     assert message["To"] == "ada@example.org"
     link = link_in(message, "/comments/confirm/")
     assert link.startswith("http://testserver/comments/confirm/")
-    published = client.get(urlsplit(link).path)
+    asked = client.get(urlsplit(link).path)
+    assert "Publish my comment" in asked.content.decode()
+    assert Comment.objects.count() == 0  # a mail scanner's GET publishes nothing
+    published = client.post(urlsplit(link).path, headers=ORIGIN)
     assert published.status_code == 200
     assert "Your comment is published" in published.content.decode()
 
@@ -54,7 +57,8 @@ def test_anonymous_comment_appears_after_the_emailed_link_is_followed(client, sm
     assert f'id="c{comment.pk}"' in page
     assert "Ferries <em>first</em>, then trams." in page
     # Following the link again changes nothing.
-    assert "Your comment is published" in client.get(urlsplit(link).path).content.decode()
+    again = client.post(urlsplit(link).path, headers=ORIGIN)
+    assert "Your comment is published" in again.content.decode()
     assert Comment.objects.count() == 1
 
 
@@ -115,7 +119,7 @@ def test_reply_at_depth_three_notifies_followers_until_they_mute(client, smtp_se
     assert asked.status_code == 200
     assert "Stop emails" in asked.content.decode()
     assert Comment.objects.get(pk=middle.pk).followup  # a scanner's GET mutes nothing
-    assert client.post(urlsplit(mute).path).status_code == 200
+    assert client.post(urlsplit(mute).path, headers=ORIGIN).status_code == 200
     assert not Comment.objects.get(pk=middle.pk).followup
 
     comment_and_confirm(

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from comments.models import Comment
-from tests.comments.support import add_comment, link_in, post_comment
+from tests.comments.support import ORIGIN, add_comment, link_in, post_comment
 from tests.factories import PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,8 @@ def published_page(client, post):
     message = email.message_from_bytes(
         mail.outbox[-1].message().as_bytes(), policy=email.policy.default
     )
-    return client.get(urlsplit(link_in(message, "/comments/confirm/")).path).content.decode()
+    link = urlsplit(link_in(message, "/comments/confirm/")).path
+    return client.post(link, headers=ORIGIN).content.decode()
 
 
 def edit_link(html) -> str:

@@ -9,7 +9,7 @@ from django_comments.models import CommentFlag
 from django_comments_xtd.models import LIKEDIT_FLAG
 
 from blog.models import Tag
-from tests.comments.support import add_comment, elements, section_of
+from tests.comments.support import ORIGIN, add_comment, elements, section_of
 from tests.factories import PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +170,9 @@ def test_likes_and_flags_post_to_xtd_and_come_back_to_the_comment(client):
     comment = add_comment(post)
     client.force_login(UserFactory())
     target = f"{post.get_absolute_url()}#c{comment.pk}"
-    response = client.post(reverse("comments-xtd-like", args=[comment.pk]), {"next": target})
+    response = client.post(
+        reverse("comments-xtd-like", args=[comment.pk]), {"next": target}, headers=ORIGIN
+    )
     assert response.status_code == 302 and response["Location"].endswith(f"#c{comment.pk}")
     html = section_of(client.get(post.get_absolute_url()).content.decode())
     like = (
@@ -178,6 +180,6 @@ def test_likes_and_flags_post_to_xtd_and_come_back_to_the_comment(client):
         ' <span class="comment__count">1</span>'
     )
     assert like in html
-    client.post(reverse("comments-flag", args=[comment.pk]), {"next": target})
+    client.post(reverse("comments-flag", args=[comment.pk]), {"next": target}, headers=ORIGIN)
     html = section_of(client.get(post.get_absolute_url()).content.decode())
     assert '<span class="comment__flagged">Flagged</span>' in html
