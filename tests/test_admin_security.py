@@ -1,6 +1,10 @@
+import base64
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from rest_framework.authentication import BasicAuthentication
+from rest_framework.settings import api_settings
 
 from tests.factories import StaffFactory
 
@@ -75,3 +79,13 @@ def test_an_old_pbkdf2_hash_is_upgraded_to_argon2_on_login(client, settings):
     assert attempt(client, "author", PASSWORD).status_code == 302
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$")
+
+
+def test_http_basic_auth_signs_nobody_in_anywhere(client):
+    """A second password form outside the admin's lockout: none, not even for the API library."""
+    StaffFactory(username="author")
+    credentials = base64.b64encode(f"author:{PASSWORD}".encode()).decode()
+    for url in (reverse("admin:index"), reverse("accounts:my-comments")):
+        response = client.get(url, headers={"authorization": f"Basic {credentials}"})
+        assert response.status_code == 302, url
+    assert BasicAuthentication not in api_settings.DEFAULT_AUTHENTICATION_CLASSES
