@@ -39,6 +39,13 @@ def wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def cross_site_refusal(request) -> TemplateResponse:
+    """The 403 page for a POST that did not come from one of our pages."""
+    return TemplateResponse(
+        request, "403_csrf.html", {"reason": "The form was not sent from this site."}, status=403
+    )
+
+
 def same_origin_post(view):
     """Exempt a view from the CSRF cookie check, and require a same-origin POST instead."""
 
@@ -46,12 +53,7 @@ def same_origin_post(view):
     def wrapped(request, *args, **kwargs):
         if request.method == "POST":
             if not is_same_origin(request):
-                return TemplateResponse(
-                    request,
-                    "403_csrf.html",
-                    {"reason": "The form was not sent from this site."},
-                    status=403,
-                )
+                return cross_site_refusal(request)
             # Views wrapped further in (django-comments' csrf_protect) must not re-check.
             request._dont_enforce_csrf_checks = True
         return view(request, *args, **kwargs)

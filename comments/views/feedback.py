@@ -19,7 +19,7 @@ from django_comments_xtd import views as xtd_views
 from blog.models import Post
 from comments.models import Comment
 from core import ratelimit
-from core.origin import is_same_origin
+from core.origin import cross_site_refusal, is_same_origin
 
 FEEDBACK_PER_MINUTE = 30
 
@@ -53,12 +53,7 @@ def checked(view):
             raise Http404("No such comment.")
         if request.method == "POST":
             if not is_same_origin(request):
-                return TemplateResponse(
-                    request,
-                    "403_csrf.html",
-                    {"reason": "The form was not sent from this site."},
-                    status=403,
-                )
+                return cross_site_refusal(request)
             allowed = ratelimit.allow(
                 "comments-feedback",
                 ratelimit.client_network(request),

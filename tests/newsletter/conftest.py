@@ -28,6 +28,17 @@ def fake_clock() -> FakeClock:
 
 
 @pytest.fixture
+def sink():
+    """An SMTP server on 127.0.0.1 for a worker started as another process: it counts copies."""
+    from tests.newsletter.sinks import CountingSink
+
+    server = CountingSink(keep_messages=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def counting_sink(settings):
     """An SMTP server on 127.0.0.1 counting copies per recipient, as the `bulk` mailer."""
     from tests.newsletter.sinks import CountingSink

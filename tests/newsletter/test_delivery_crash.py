@@ -14,18 +14,17 @@ and nothing can be skipped (a row only leaves pending/sending as sent, failed or
 import signal
 import sqlite3
 import subprocess
-import time
 
 import pytest
 
 from newsletter.delivery import MAX_DUPLICATES_PER_CRASH
-from tests.newsletter.sinks import CountingSink
 from tests.newsletter.worker_site import (
     ROOT,
     active_address,
     inactive_address,
     prepare,
     site_env,
+    wait_for,
     worker_command,
 )
 
@@ -33,21 +32,6 @@ ACTIVE = 2000
 INACTIVE = 50
 KILL_AFTER = (400, 1200)  # messages counted by the server before each SIGKILL
 LEASE_SECONDS = 7
-
-
-@pytest.fixture
-def sink():
-    server = CountingSink(keep_messages=False)
-    server.start()
-    yield server
-    server.stop()
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.002)
 
 
 @pytest.mark.slow
@@ -67,7 +51,12 @@ def test_a_worker_killed_mid_send_and_restarted_sends_every_copy_once(sink, tmp_
         worker = subprocess.Popen(
             worker_command(edition_id), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
         )
-        wait_for(lambda t=threshold: sink.total >= t, timeout=120, what=f"{threshold} messages")
+        wait_for(
+            lambda t=threshold: sink.total >= t,
+            timeout=120,
+            what=f"{threshold} messages",
+            poll=0.002,
+        )
         worker.send_signal(signal.SIGKILL)
         assert worker.wait(timeout=30) == -signal.SIGKILL
         kills += 1

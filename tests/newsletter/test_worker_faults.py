@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from tests.newsletter.sinks import CountingSink
 from tests.newsletter.worker_site import (
     ROOT,
     active_address,
@@ -37,6 +36,7 @@ from tests.newsletter.worker_site import (
     signup_address,
     site_env,
     site_script,
+    wait_for,
 )
 
 OUTAGE_SECONDS = float(os.environ.get("DRILL_OUTAGE_SECONDS", 30))
@@ -148,21 +148,6 @@ def proxy(server_url):
     cuttable.stop()
 
 
-@pytest.fixture
-def sink():
-    server = CountingSink(keep_messages=False)
-    server.start()
-    yield server
-    server.stop()
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 def test_a_thirty_second_database_outage_loses_and_repeats_nothing(
     drill_database, proxy, sink, tmp_path
 ):
@@ -199,7 +184,12 @@ def test_a_thirty_second_database_outage_loses_and_repeats_nothing(
         return edition, unsent
 
     try:
-        wait_for(lambda: sink.total >= CUT_AFTER, timeout=60, what="the edition to be in flight")
+        wait_for(
+            lambda: sink.total >= CUT_AFTER,
+            timeout=60,
+            what="the edition to be in flight",
+            poll=0.05,
+        )
         site_script(env, "signups", str(SIGNUPS))
         assert state() == ("sending", SIGNUPS), "mail queued and an edition in flight"
 
@@ -214,6 +204,7 @@ def test_a_thirty_second_database_outage_loses_and_repeats_nothing(
             lambda: state() == ("sent", 0),
             timeout=OUTAGE_SECONDS + 120,
             what="the edition and the queued mail after the outage",
+            poll=0.05,
         )
         assert worker.poll() is None, "the worker is still running"
     finally:

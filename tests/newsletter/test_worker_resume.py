@@ -14,12 +14,10 @@ sending to an SMTP server in this process that counts copies per recipient.
 import signal
 import sqlite3
 import subprocess
-import time
 
 import pytest
 
 from newsletter.delivery import MAX_DUPLICATES_PER_CRASH
-from tests.newsletter.sinks import CountingSink
 from tests.newsletter.worker_site import (
     ROOT,
     active_address,
@@ -27,25 +25,11 @@ from tests.newsletter.worker_site import (
     run_worker_command,
     site_env,
     site_script,
+    wait_for,
 )
 
 ACTIVE = 600
 KILL_AFTER = 200
-
-
-@pytest.fixture
-def sink():
-    server = CountingSink(keep_messages=False)
-    server.start()
-    yield server
-    server.stop()
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
 
 
 def edition_state(path, edition_id):

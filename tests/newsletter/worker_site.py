@@ -19,6 +19,7 @@ a draft edition ready to send; `... send EDITION` presses "Send now" (freeze, wa
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,3 +196,11 @@ if __name__ == "__main__":
         sys.stdout.write(f"{result}\n")
     else:
         sys.exit("usage: python -m tests.newsletter.worker_site seed|send|signups NUMBERS…")
+
+
+def wait_for(condition, *, timeout: float, what: str, poll: float = 0.01) -> None:
+    """Poll `condition` until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(poll)
