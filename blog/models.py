@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -248,12 +248,11 @@ class Image(models.Model):
         if new_upload:
             self.file = images.sanitise_upload(self.file)
             self.renditions = []
+        # Read by blog.signals.image_saved, which has the renditions cut once this commits.
+        self.needs_renditions = new_upload
         super().save(*args, **kwargs)
         if new_upload:
-            from blog.tasks import make_image_renditions  # blog.tasks imports this module
-
             images.delete_files_on_commit(replaced_files)
-            transaction.on_commit(lambda: make_image_renditions.enqueue(self.pk), robust=True)
 
     def _stored_file_names(self) -> list[str]:
         """The files this row pointed to before a new upload replaced them."""
