@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import smtp
+from core.addresses import mailbox_key
 from core.models import OutgoingEmail
 
 ERASED_ADDRESS = b"erased@invalid"
@@ -131,16 +132,17 @@ def forget_addresses(addresses: Iterable[str]) -> int:
     recipients, with the erased ones removed from the list and overwritten in the stored bytes.
     The outbox is bounded by OUTBOX_RETENTION_DAYS, so one pass over its recipient lists is cheap.
     """
-    wanted = {address.strip().lower() for address in addresses if address.strip()}
+    wanted = {mailbox_key(address) for address in addresses if address.strip()}
     if not wanted:
         return 0
+    spellings = wanted | {address.strip().lower() for address in addresses if address.strip()}
     pattern = re.compile(
-        b"|".join(re.escape(address.encode()) for address in sorted(wanted)), re.IGNORECASE
+        b"|".join(re.escape(address.encode()) for address in sorted(spellings)), re.IGNORECASE
     )
     to_delete, touched = [], 0
     rows = OutgoingEmail.objects.values_list("pk", "recipients").iterator(chunk_size=2000)
     for pk, recipients in rows:
-        kept = [r for r in recipients if r.strip().lower() not in wanted]
+        kept = [r for r in recipients if mailbox_key(r) not in wanted]
         if len(kept) == len(recipients):
             continue
         if not kept:

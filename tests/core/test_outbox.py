@@ -272,3 +272,11 @@ def test_retry_now_sends_a_failed_message_at_once(admin_client, transport, setti
     row.refresh_from_db()
     assert row.status == OutgoingEmail.Status.SENT
     assert [message.to for message in mail.outbox] == [["reader@example.org"]]
+
+
+def test_erasure_finds_the_address_however_it_was_spelled(transport):
+    transport.down = True
+    queued_to('"zoe"@EXAMPLE.org')
+    kept = queued_to("someone@example.org")
+    assert outbox.forget_addresses(["Zoe@example.org"]) == 1
+    assert list(OutgoingEmail.objects.values_list("pk", flat=True)) == [kept.pk]
