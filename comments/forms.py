@@ -3,7 +3,7 @@ from django.conf import settings
 from django_comments_xtd.forms import XtdCommentForm
 
 from comments.models import Comment
-from comments.services import NEWSLETTER_CONSENT_TEXT
+from comments.notifications import NEWSLETTER_CONSENT_TEXT
 from comments.signals import newsletter_consent_given
 from core.text import strip_invisible
 

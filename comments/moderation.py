@@ -70,7 +70,7 @@ class PostModerator(SpamModerator):
     addresses from django-comments-xtd's BlackListedDomain list.
     """
 
-    email_notification = False  # the post's author is told by comments.services instead
+    email_notification = False  # the post's author is told by comments.notifications instead
 
     def allow(self, comment, content_object, request):
         return comments_are_open(content_object) and super().allow(comment, content_object, request)

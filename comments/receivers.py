@@ -11,7 +11,7 @@ from django_comments_xtd import views as xtd_views
 from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG, TmpXtdComment
 from django_comments_xtd.signals import confirmation_received
 
-from comments import links, services, throttle
+from comments import links, notifications, throttle
 from comments.models import Comment
 from core.pagecache import refresh_public_pages
 from core.ratelimit import client_ip
@@ -44,7 +44,7 @@ def comment_posted(sender, comment, request, **kwargs):
             stored = xtd_views._create_comment(comment)
             comment.xtd_comment = stored
             confirmation_received.send(sender=TmpXtdComment, comment=comment, request=request)
-            services.notify_followers(stored)
+            notifications.notify_followers(stored)
         return
     links.send_confirmation_request(comment, site=get_current_site(request))
 
@@ -67,8 +67,8 @@ def comment_saved(sender, instance, created, raw=False, **kwargs):
         return
     refresh_public_pages()
     if created:
-        services.notify_post_author(instance)
-        services.send_newsletter_consent(instance)
+        notifications.notify_post_author(instance)
+        notifications.send_newsletter_consent(instance)
 
 
 def comment_deleted(sender, **kwargs):

@@ -14,7 +14,7 @@ from django_comments_xtd.models import BlackListedDomain
 
 from comments.flags import SPAM
 from comments.models import Comment
-from comments.services import notify_followers
+from comments.notifications import notify_followers
 
 
 def record_decision(*, comment, moderator, flag: str) -> None:

@@ -26,7 +26,7 @@ from django_comments_xtd.models import TmpXtdComment
 from django_comments_xtd.signals import confirmation_received
 
 from blog.models import Post
-from comments import links, services, stamps, throttle
+from comments import links, notifications, stamps, throttle
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import comments_are_open
@@ -341,7 +341,7 @@ def publish(request, pending):
     comment = xtd_views._create_comment(pending)
     if not comment.is_visible:
         return TemplateResponse(request, "django_comments_xtd/moderated.html", {"comment": comment})
-    services.notify_followers(comment)
+    notifications.notify_followers(comment)
     return published_page(request, comment)
 
 

@@ -13,7 +13,7 @@ from django.core import mail
 from django.urls import reverse
 
 from blog.models import Post
-from comments.services import notify_followers
+from comments.notifications import notify_followers
 from tests.comments.support import ORIGIN, add_comment
 from tests.factories import PostFactory, UserFactory
 

@@ -5,7 +5,7 @@ from django.contrib.sites.models import Site
 from django.core import mail
 from django.core.management import call_command
 
-from comments import services
+from comments import notifications
 from comments.models import Comment
 from tests.comments.support import add_comment
 from tests.factories import PostFactory
@@ -22,12 +22,12 @@ def test_notify_followers_mails_followers_of_a_comment_that_was_held(
     held = add_comment(post, user_email="late@example.org", is_public=False, text="Late reply")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify_followers(held)  # still held: nobody hears of it
+        notifications.notify_followers(held)  # still held: nobody hears of it
     assert mail.outbox == []
     Comment.objects.filter(pk=held.pk).update(is_public=True)
     held.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.notify_followers(held)
+        notifications.notify_followers(held)
     assert len(callbacks) == 1
     assert [m.to for m in mail.outbox] == [["follower@example.org"]]
     assert "Late reply" in mail.outbox[0].body
