@@ -27,6 +27,9 @@ the batch; its unsent rows go back to `pending` with an exponential backoff and 
 records the error (shown in the admin). A 4xx for one recipient retries that recipient later;
 a 5xx for one recipient fails that delivery (RFC 5321 §4.2.1: 5yz is permanent), and
 NEWSLETTER_HARD_BOUNCE_LIMIT such refusals in a row mark the subscriber bounced.
+
+This module runs a little past our ~400-line guide on purpose: the protocol above and the
+code that keeps it belong in one place, read together.
 """
 
 import datetime
