@@ -83,7 +83,10 @@ class PreferencesForm(forms.ModelForm):
 class SubscriberImportForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="UTF-8, first line naming the columns; only “email” is required.",
+        help_text=(
+            "UTF-8, first line naming the columns; only the email address is required. "
+            "Exports from Substack, Ghost, Mailchimp and Buttondown work as they are."
+        ),
     )
     mode = forms.ChoiceField(
         label="Import as",
