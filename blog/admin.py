@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
 from blog.forms import AuthorProfileAdminForm, ImageAdminForm, image_snippet
-from blog.models import AuthorProfile, Correction, Image, Post, Source, Tag
+from blog.models import AuthorProfile, Correction, Image, OldSlug, Post, Source, Tag
 from blog.previews import preview_url
 from blog.views import render_post_preview
 from core.links import absolute_url
@@ -60,6 +60,29 @@ class CorrectionInline(admin.TabularInline):
     extra = 0
     fields = ["noted_at", "note"]
     verbose_name_plural = "Corrections and updates (shown dated at the top of the post)"
+
+
+class OldSlugInline(admin.TabularInline):
+    """The addresses a published post was renamed from, each redirecting to the current one."""
+
+    model = OldSlug
+    extra = 0
+    fields = ["slug", "retired_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "Old addresses (they redirect readers to the current one)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+SLUG_HELP_WHEN_PUBLISHED = (
+    "The last part of the post's address. This post is published: if you change it, old links "
+    "will redirect to the new address."
+)
 
 
 @admin.register(Post)
@@ -128,6 +151,29 @@ class PostAdmin(admin.ModelAdmin):
         if not self.has_view_or_change_permission(request, post):
             raise PermissionDenied
         return render_post_preview(request, post)
+
+    def get_inlines(self, request, obj):
+        """Old addresses only on a post that has some: most posts are never renamed."""
+        if obj is not None and obj.old_slugs.exists():
+            return [*self.inlines, OldSlugInline]
+        return self.inlines
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and obj.is_published and "slug" in form.base_fields:
+            form.base_fields["slug"].help_text = SLUG_HELP_WHEN_PUBLISHED
+        return form
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        old_slug = form.initial.get("slug")
+        if change and "slug" in form.changed_data and obj.old_slugs.filter(slug=old_slug).exists():
+            self.message_user(
+                request,
+                f"The address changed from “{old_slug}” to “{obj.slug}”: old links will redirect "
+                "to the new address.",
+                messages.WARNING,
+            )
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}

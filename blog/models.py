@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -145,7 +145,21 @@ class Post(models.Model):
         self.body_html = render_post_body(self.body)
         words = len(plain_text(self.body_html).split())
         self.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            public_slug = self._stored_public_slug()
+            super().save(*args, **kwargs)
+            if public_slug not in (None, self.slug):
+                OldSlug.objects.update_or_create(slug=public_slug, defaults={"post": self})
+                # Renamed back: its current slug is no longer an old one.
+                self.old_slugs.filter(slug=self.slug).delete()
+
+    def _stored_public_slug(self) -> str | None:
+        """The slug readers may have been sent, if the stored post is public: drafts and scheduled
+        posts were never at a public address, so renaming them leaves nothing behind."""
+        if self.pk is None:
+            return None
+        stored = type(self).objects.published().filter(pk=self.pk)
+        return stored.values_list("slug", flat=True).first()
 
     def get_absolute_url(self):
         when = timezone.localtime(self.publish_at or self.created_at or timezone.now())
@@ -196,6 +210,25 @@ class Post(models.Model):
         if hasattr(self, "covers"):
             return self.covers[0] if self.covers else None
         return self.images.filter(is_cover=True).first()
+
+
+class OldSlug(models.Model):
+    """A slug a published post was renamed from: links already sent with it still reach the post.
+
+    The post detail view answers 301 from an old slug to the post's current address while the
+    post is public; a live post that now uses the slug wins. Issue 11, day-one trap 2.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(max_length=200, unique=True)
+    retired_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-retired_at", "-id"]
+        verbose_name = "old address"
+
+    def __str__(self):
+        return self.slug
 
 
 def image_upload_to(instance, filename):

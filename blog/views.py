@@ -12,7 +12,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views import View
 from django.views.generic import DetailView, ListView, MonthArchiveView, TemplateView
 
-from blog.models import AuthorProfile, Post, Tag
+from blog.models import AuthorProfile, OldSlug, Post, Tag
 from blog.previews import read_preview_token
 from blog.search import search_posts
 from core.links import absolute_url
@@ -84,15 +84,36 @@ class PostDetailView(PublishedPostMixin, DetailView):
         return Post.objects.published().select_related("author").prefetch_related("tags")
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
+        try:
+            self.object = self.get_object()
+        except Http404:
+            return redirect_from_old_slug(request, self.kwargs["slug"])
         canonical = self.object.get_absolute_url()
         if request.path != canonical:
             # The slug identifies the post; an outdated year/month in a shared link still works.
-            return HttpResponsePermanentRedirect(canonical)
+            return permanent_redirect_keeping_query(request, canonical)
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | post_detail_context(self.object)
+
+
+def redirect_from_old_slug(request, slug: str) -> HttpResponsePermanentRedirect:
+    """A link sent before the post was renamed: 301 to its current address, while it is public.
+
+    A post taken back to draft is a 404 like any other, so its new slug is never revealed.
+    """
+    old_slug = get_object_or_404(
+        OldSlug.objects.select_related("post").filter(post__in=Post.objects.published()),
+        slug=slug,
+    )
+    return permanent_redirect_keeping_query(request, old_slug.post.get_absolute_url())
+
+
+def permanent_redirect_keeping_query(request, url: str) -> HttpResponsePermanentRedirect:
+    """Campaign tags and comment anchors in an old link still work on the new address."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
 def render_post_preview(request, post) -> TemplateResponse:

@@ -195,3 +195,16 @@ def test_a_head_request_to_an_unsubscribe_link_unsubscribes_nobody(world):
     assert Client().head(url).status_code == 200
     subscriber.refresh_from_db()
     assert subscriber.is_active and subscriber.unsubscribed_at is None
+
+
+def test_get_and_head_change_nothing_at_a_renamed_posts_old_address(world):
+    """Issue 11, trap 2: the old address's redirect and the post's list of old addresses."""
+    post = world["instances"][Post]
+    old_url = post.get_absolute_url()
+    post.slug = "buses-first-at-last"
+    post.save()
+    assert Client().get(old_url).status_code == 301
+    assert_safe(Client(), old_url)
+    staff = Client()
+    staff.force_login(StaffFactory(username="author"))
+    assert_safe(staff, reverse("admin:blog_post_change", args=[post.pk]))

@@ -17,9 +17,10 @@ def author_client(client):
 
 
 def inline_management_forms():
-    """The empty management forms of the post page's inlines (images, sources, corrections)."""
+    """The empty management forms of the post page's inlines (images, sources, corrections and,
+    on a renamed post, its old addresses)."""
     data = {}
-    for prefix in ("images", "sources", "corrections"):
+    for prefix in ("images", "sources", "corrections", "old_slugs"):
         data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
     return data
 
