@@ -28,16 +28,21 @@ def get_bool(name: str, default: bool = False, environ=os.environ) -> bool:
     raise ImproperlyConfigured(f"{name} must be 1/0, true/false, yes/no or on/off; got {raw!r}.")
 
 
-def get_int(
-    name: str, default: int, *, minimum: int | None = None, unit: str = "", environ=os.environ
-) -> int:
-    """A whole number such as ``PAGE_CACHE_SECONDS=300``; `unit` only words the refusal."""
+def _parse_finite_float(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
+
+
+def _get_number(name, default, *, parse, kind, minimum, unit, environ):
+    """`parse(raw)` of the variable, refused in one line naming it when it is not a `kind`."""
     raw = environ.get(name)
     if raw is None:
         return default
-    expected = f"a whole number of {unit}" if unit else "a whole number"
+    expected = f"{kind} of {unit}" if unit else kind
     try:
-        value = int(raw)
+        value = parse(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be {expected}; got {raw!r}.") from None
     if minimum is not None and value < minimum:
@@ -45,23 +50,28 @@ def get_int(
     return value
 
 
+def get_int(
+    name: str, default: int, *, minimum: int | None = None, unit: str = "", environ=os.environ
+) -> int:
+    """A whole number such as ``PAGE_CACHE_SECONDS=300``; `unit` only words the refusal."""
+    return _get_number(
+        name, default, parse=int, kind="a whole number", minimum=minimum, unit=unit, environ=environ
+    )
+
+
 def get_float(
     name: str, default: float, *, minimum: float | None = None, unit: str = "", environ=os.environ
 ) -> float:
     """A number that may have a fraction, such as ``NEWSLETTER_SEND_RATE=2.5``; never nan or inf."""
-    raw = environ.get(name)
-    if raw is None:
-        return default
-    expected = f"a number of {unit}" if unit else "a number"
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise ImproperlyConfigured(f"{name} must be {expected}; got {raw!r}.")
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be {expected}, at least {minimum}; got {raw!r}.")
-    return value
+    return _get_number(
+        name,
+        default,
+        parse=_parse_finite_float,
+        kind="a number",
+        minimum=minimum,
+        unit=unit,
+        environ=environ,
+    )
 
 
 def get_list(name: str, default: list[str] | None = None, environ=os.environ) -> list[str]:
