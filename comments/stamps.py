@@ -11,36 +11,25 @@ shared cache on first use. Without the script, the first submit comes back as a 
 reader's text and a fresh stamp ("press Post comment once more").
 """
 
-import secrets
-
 from django.conf import settings
-from django.core.cache import cache
 
-from core.tokens import BadToken, Expired, Signed
+from core.stamps import FormStamps, Refusal
 
-FORM_STAMP = Signed("comments.form-stamp", objects=True)
+FORM_STAMPS = FormStamps("comments.form-stamp")
 
 
 def new_stamp(post) -> str:
-    return FORM_STAMP.sign({"p": post.pk, "n": secrets.token_urlsafe(12)})
+    return FORM_STAMPS.make(p=post.pk)
 
 
 def stamp_problem(token: str, post) -> str | None:
     """Why this stamp cannot carry a comment on `post` (None: it can, and is now spent)."""
-    if not token:
-        return "missing"
     max_age = settings.COMMENTS_FORM_STAMP_MAX_AGE
-    try:
-        payload = FORM_STAMP.read(token, max_age=max_age)
-    except Expired:
-        return "expired"
-    except BadToken:
-        return "invalid"
-    if not isinstance(payload, dict) or payload.get("p") != post.pk:
-        return "invalid"
-    minimum = settings.COMMENTS_MIN_SUBMIT_SECONDS
-    if minimum and not FORM_STAMP.is_older_than(token, minimum):
-        return "too quick"
-    if not cache.add(f"comments:stamp:{payload.get('n')}", 1, max_age + 60):
-        return "used"
+    refusal = FORM_STAMPS.refusal(
+        token, max_age=max_age, min_age=settings.COMMENTS_MIN_SUBMIT_SECONDS, p=post.pk
+    )
+    if refusal is not None:
+        return str(refusal)
+    if not FORM_STAMPS.claim(token, max_age=max_age):
+        return str(Refusal.USED)
     return None

@@ -15,20 +15,18 @@
 """
 
 import enum
-import secrets
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 
+from core.stamps import FormStamps, Refusal
 from core.tokens import BadToken, Expired, Signed
 
 CONFIRM_LINK = Signed("newsletter.confirm", objects=True)
 # Unstamped: valid for as long as the subscription exists.
 UNSUBSCRIBE_LINK = Signed("newsletter.unsubscribe", stamped=False)
 PREFERENCES_LINK = Signed("newsletter.preferences", stamped=False)
-FORM_STAMP = Signed("newsletter.signup-form")
-FORM_STAMP_PREFIX = "signup:"
+FORM_STAMPS = FormStamps("newsletter.signup-form")
 
 
 class Link(enum.Enum):
@@ -86,6 +84,15 @@ class Stamp(enum.Enum):
     USED = "used"
 
 
+_STAMP_STATES = {
+    Refusal.MISSING: Stamp.INVALID,
+    Refusal.INVALID: Stamp.INVALID,
+    Refusal.EXPIRED: Stamp.EXPIRED,
+    Refusal.TOO_QUICK: Stamp.TOO_FAST,
+    Refusal.USED: Stamp.USED,
+}
+
+
 def make_form_stamp(*, for_page: bool = False) -> str:
     """A stamp with a random nonce, for the script and for answers that are never cached.
 
@@ -94,16 +101,7 @@ def make_form_stamp(*, for_page: bool = False) -> str:
     one page in the same second are the same page (which the "same answer for every address"
     tests compare byte for byte).
     """
-    nonce = f"page-{int(time.time())}" if for_page else secrets.token_urlsafe(12)
-    return FORM_STAMP.sign(FORM_STAMP_PREFIX + nonce)
-
-
-def _nonce(stamp: str) -> str | None:
-    """The stamp's nonce, or None (Expired and Invalid are BadToken)."""
-    value = FORM_STAMP.read(stamp, max_age=settings.NEWSLETTER_FORM_MAX_AGE)
-    if not isinstance(value, str) or not value.startswith(FORM_STAMP_PREFIX):
-        return None
-    return value.removeprefix(FORM_STAMP_PREFIX) or None
+    return FORM_STAMPS.make(nonce=f"page-{int(time.time())}" if for_page else None)
 
 
 def check_form_stamp(stamp: str) -> Stamp:
@@ -111,36 +109,14 @@ def check_form_stamp(stamp: str) -> Stamp:
 
     Only reads: the stamp is used up by `use_form_stamp`, once the signup is accepted.
     """
-    try:
-        nonce = _nonce(stamp)
-    except Expired:
-        return Stamp.EXPIRED
-    except BadToken:
-        return Stamp.INVALID
-    if nonce is None:
-        return Stamp.INVALID
-    minimum = settings.NEWSLETTER_MIN_SUBMIT_SECONDS
-    if minimum and not FORM_STAMP.is_older_than(stamp, minimum):
-        return Stamp.TOO_FAST
-    if cache.get(_used_key(nonce)):
-        return Stamp.USED
-    return Stamp.OK
+    refusal = FORM_STAMPS.refusal(
+        stamp,
+        max_age=settings.NEWSLETTER_FORM_MAX_AGE,
+        min_age=settings.NEWSLETTER_MIN_SUBMIT_SECONDS,
+    )
+    return Stamp.OK if refusal is None else _STAMP_STATES[refusal]
 
 
 def use_form_stamp(stamp: str) -> bool:
-    """Claim a checked stamp's nonce for one signup; False if another request had it first.
-
-    `cache.add` is atomic in every shared cache (Redis, the database cache), so of two
-    requests racing with one stamp, exactly one wins. The entry outlives the stamp itself.
-    """
-    try:
-        nonce = _nonce(stamp)
-    except BadToken:
-        return False
-    if nonce is None:
-        return False
-    return cache.add(_used_key(nonce), 1, settings.NEWSLETTER_FORM_MAX_AGE + 60)
-
-
-def _used_key(nonce: str) -> str:
-    return f"newsletter:signup-stamp:{nonce}"
+    """Claim a checked stamp for one signup; False if another request had it first."""
+    return FORM_STAMPS.claim(stamp, max_age=settings.NEWSLETTER_FORM_MAX_AGE)

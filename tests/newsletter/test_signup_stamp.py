@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as project_settings
 from django.urls import reverse
 
+from core.tokens import Signed
 from newsletter import tokens
 from newsletter.models import Subscriber
 from tests.newsletter.support import post_signup, signup_data
@@ -93,7 +94,7 @@ def test_an_expired_stamp_is_refused(client, monkeypatch):
 
 def test_a_stamp_without_a_nonce_is_refused(client):
     """Stamps of the old kind (the same signed word for everyone) no longer work."""
-    old_kind = tokens.FORM_STAMP.sign("signup")
+    old_kind = Signed("newsletter.signup-form").sign("signup")
     assert post_signup(client, signup_data(stamp=old_kind)).status_code == 400
 
 
