@@ -104,6 +104,29 @@ def due_messages(*, now: datetime.datetime | None = None):
     ).values_list("pk", flat=True)
 
 
+# A message due this long without being sent has lost its task (a killed worker, a lost
+# deferral); a message due for less is presumably waiting for its task in a busy queue.
+LOST_TASK_AFTER = datetime.timedelta(minutes=5)
+
+
+def orphaned_messages(*, now: datetime.datetime) -> list[int]:
+    """Messages whose task was lost: sends whose lease ran out, and messages overdue for more
+    than LOST_TASK_AFTER. Each is marked due *now*, so the next sweep leaves it to the task
+    it is about to get for another LOST_TASK_AFTER instead of queueing it again every minute."""
+    dead_sends = OutgoingEmail.objects.filter(
+        status=OutgoingEmail.Status.SENDING, next_attempt_at__lte=now
+    )
+    overdue = OutgoingEmail.objects.filter(
+        status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=now - LOST_TASK_AFTER
+    )
+    with transaction.atomic():
+        pks = [*dead_sends.values_list("pk", flat=True), *overdue.values_list("pk", flat=True)]
+        OutgoingEmail.objects.filter(pk__in=pks).update(
+            status=OutgoingEmail.Status.PENDING, next_attempt_at=now
+        )
+    return pks
+
+
 def make_due_again(queryset, *, now: datetime.datetime) -> list[int]:
     """Failed or waiting messages go back to the front of the queue with a fresh attempt count."""
     pks = list(

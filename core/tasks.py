@@ -29,9 +29,9 @@ def deliver_outgoing_email(outgoing_email_id: int) -> str:
 
 
 def enqueue_due_email(*, now: datetime.datetime) -> int:
-    """Hand every due message to a task: sends cut off by a killed worker, retries whose
-    deferred task was lost. A message with a task already queued is claimed only once."""
-    due = list(outbox.due_messages(now=now))
+    """Give a new task to each message whose task was lost (outbox.orphaned_messages). Should
+    its old task still turn up, only one of the two claims the message."""
+    due = outbox.orphaned_messages(now=now)
     for pk in due:
         transaction.on_commit(lambda pk=pk: deliver_outgoing_email.enqueue(pk), robust=True)
     return len(due)

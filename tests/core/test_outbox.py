@@ -7,9 +7,11 @@ from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from core import outbox, periodic
 from core.models import OutgoingEmail
+from core.tasks import deliver_outgoing_email
 from newsletter.emails import send_confirmation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -280,3 +282,25 @@ def test_erasure_finds_the_address_however_it_was_spelled(transport):
     kept = queued_to("someone@example.org")
     assert outbox.forget_addresses(["Zoe@example.org"]) == 1
     assert list(OutgoingEmail.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_the_periodic_job_requeues_only_messages_whose_task_was_lost(transport, settings, now):
+    """A message due a moment ago waits for its queued task; one overdue for long gets a new
+    task, once: the job does not pile a task per message per minute behind a busy queue."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    waiting, lost = queued_to("waiting@example.org"), queued_to("lost@example.org")
+    OutgoingEmail.objects.filter(pk=waiting.pk).update(
+        next_attempt_at=now - datetime.timedelta(minutes=1)
+    )
+    OutgoingEmail.objects.filter(pk=lost.pk).update(
+        next_attempt_at=now - outbox.LOST_TASK_AFTER - datetime.timedelta(seconds=1)
+    )
+    DBTaskResult.objects.all().delete()
+
+    assert "outbox-due" in periodic.run_due(now=now)
+    next_minute = now + datetime.timedelta(minutes=1)
+    assert "outbox-due" in periodic.run_due(now=next_minute)
+
+    deliveries = DBTaskResult.objects.filter(task_path=deliver_outgoing_email.module_path)
+    queued = [task.args_kwargs["args"] for task in deliveries]
+    assert queued == [[lost.pk]]
