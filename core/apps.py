@@ -9,10 +9,16 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
 
         from core import periodic, staff, tasks
 
         user_logged_in.connect(staff.on_user_logged_in, dispatch_uid="core.staff.on_user_logged_in")
+        post_migrate.connect(
+            tasks.refresh_query_statistics_after_migrate,
+            sender=self,
+            dispatch_uid="core.refresh_query_statistics",
+        )
 
         periodic.register(
             "outbox-due", every=datetime.timedelta(minutes=1), run=tasks.enqueue_due_email
@@ -29,4 +35,7 @@ class CoreConfig(AppConfig):
             "abandoned-tasks",
             every=datetime.timedelta(minutes=1),
             run=tasks.requeue_abandoned_tasks,
+        )
+        periodic.register(
+            "query-statistics", every=datetime.timedelta(days=1), run=tasks.refresh_query_statistics
         )

@@ -1,7 +1,7 @@
 import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.tasks import TaskResultStatus, task, task_backends
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -64,3 +64,24 @@ def requeue_abandoned_tasks(*, now: datetime.datetime) -> int:
         .filter(started_at__lt=cutoff)
         .update(status=TaskResultStatus.READY, started_at=None)
     )
+
+
+def refresh_query_statistics(
+    *, now: datetime.datetime | None = None, using=DEFAULT_DB_ALIAS
+) -> bool:
+    """Give SQLite's query planner table statistics (`ANALYZE`); True when it ran.
+
+    Without `sqlite_stat1` SQLite guesses, and picks a scan of every comment on the site over
+    the index on the post's comments. PostgreSQL's autovacuum keeps its own statistics.
+    Runs after every `migrate` and once a day, so the figures follow the data as it grows.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return True
+
+
+def refresh_query_statistics_after_migrate(*, using, **kwargs) -> None:
+    refresh_query_statistics(using=using)
