@@ -6,15 +6,18 @@ cache, so every gunicorn worker and web node sees the same copy) and marked
 it: a request carrying a session or messages cookie, a response that sets a cookie or varies on
 one, or any status but 200.
 
-Invalidation is by generation: every stored page is keyed under the current generation, and a
-change to public content starts a new one. `refresh_public_pages()` is the only way to start
-one, and it does so after the transaction commits: cleared any earlier, a visitor arriving
-during the save would store the old page under the new generation.
+Invalidation is by generation: every stored page records the generation it was stored under
+and counts only while that generation is current; a change to public content starts a new one.
+A hit costs one cache round trip, which fetches the generation and the page together.
+`refresh_public_pages()` is the only way to start one, and it does so after the transaction
+commits: cleared any earlier, a visitor arriving during the save would store the old page
+under the new generation.
 
-A page is stored once as it will be served: its body, the same body gzipped (level 9, done
-once, never per request), and a weak ETag of the body. A hit answers `If-None-Match` with a
-304 and otherwise sends the gzipped bytes to any client that accepts them, with
-`Vary: Accept-Encoding`; nothing is rendered, pickled as a response or compressed again.
+A page is stored once as it will be served: gzipped (level 9, once, never per request) when
+that pays, with a weak ETag of the plain body. A hit answers `If-None-Match` with a 304 and
+otherwise sends the stored bytes as they are to any client that accepts gzip, with
+`Vary: Accept-Encoding` (the rare client without gzip gets them decompressed); nothing is
+rendered, pickled as a response or compressed again.
 With PAGE_CACHE_SECONDS=0 the cache is not consulted or written at all.
 
 The generation also remembers the next scheduled change (a post's `publish_at`), so a scheduled
@@ -89,8 +92,9 @@ def _next_scheduled_change(now: datetime.datetime) -> datetime.datetime | None:
     return min(moments, default=None)
 
 
-def _current_state(now):
-    state = cache.get(STATE_KEY)
+def _current_state(now, stored: dict) -> dict:
+    """The generation in force, from what `get_many` found; starts one when none is or it is due."""
+    state = stored.get(STATE_KEY)
     if state is None or (state["next_publish"] and state["next_publish"] <= now):
         state = {"generation": uuid.uuid4().hex, "next_publish": _next_scheduled_change(now)}
         cache.set(STATE_KEY, state, None)
@@ -112,22 +116,25 @@ def _storable(response) -> bool:
     )
 
 
-def _entry(response) -> dict:
-    """What the cache keeps of a response: its headers, body, gzipped body and ETag."""
+def _entry(response, generation: str) -> dict:
+    """What the cache keeps of a response: its headers, its bytes (gzipped when that pays, the
+    plain body being rebuilt for the rare client without gzip) and a weak ETag."""
     body = response.content
     content_type = response.headers.get("Content-Type", "")
-    compressible = len(body) >= MIN_COMPRESSIBLE_BYTES and content_type.startswith(
-        COMPRESSIBLE_TYPES
-    )
-    gzipped = gzip.compress(body, compresslevel=9, mtime=0) if compressible else None
+    gzipped = None
+    if len(body) >= MIN_COMPRESSIBLE_BYTES and content_type.startswith(COMPRESSIBLE_TYPES):
+        gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+        if len(gzipped) >= len(body):
+            gzipped = None
     return {
+        "generation": generation,
         "headers": [
             (name, value)
             for name, value in response.headers.items()
             if name.lower() not in _ENTITY_HEADERS
         ],
-        "body": body,
-        "gzip": gzipped if gzipped is not None and len(gzipped) < len(body) else None,
+        "body": body if gzipped is None else None,
+        "gzip": gzipped,
         "etag": f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"',
         "vary": response.headers.get("Vary", ""),
     }
@@ -147,13 +154,13 @@ def _serve(request, entry: dict) -> HttpResponse:
     """Answer from a stored entry: a 304, the gzipped bytes, or the plain ones."""
     if _etag_matches(request, entry["etag"]):
         response = HttpResponseNotModified()
-    elif entry["gzip"] is not None and _accepts_gzip.search(
-        request.headers.get("Accept-Encoding", "")
-    ):
+    elif entry["gzip"] is None:
+        response = HttpResponse(entry["body"])
+    elif _accepts_gzip.search(request.headers.get("Accept-Encoding", "")):
         response = HttpResponse(entry["gzip"])
         response.headers["Content-Encoding"] = "gzip"
     else:
-        response = HttpResponse(entry["body"])
+        response = HttpResponse(gzip.decompress(entry["gzip"]))
     for name, value in entry["headers"]:
         if not (response.status_code == 304 and name.lower() == "content-type"):
             response.headers[name] = value
@@ -180,11 +187,13 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
 
         now = timezone.now()
-        state = _current_state(now)
         url_digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-        key = f"pagecache:{state['generation']}:{url_digest}"
-        entry = cache.get(key)
-        if entry is not None:
+        key = f"pagecache:page:{url_digest}"
+        # One round trip (one query on the database cache) for both the state and the page.
+        stored = cache.get_many([STATE_KEY, key])
+        state = _current_state(now, stored)
+        entry = stored.get(key)
+        if entry is not None and entry["generation"] == state["generation"]:
             return _serve(request, entry)
 
         response = self.get_response(request)
@@ -195,6 +204,6 @@ class AnonymousPageCacheMiddleware:
             seconds_left = (state["next_publish"] - now).total_seconds()
             timeout = max(1, min(timeout, int(seconds_left) + 1))
         patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE, s_maxage=timeout)
-        entry = _entry(response)
+        entry = _entry(response, state["generation"])
         cache.set(key, entry, timeout)
         return _serve(request, entry)

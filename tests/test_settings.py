@@ -108,6 +108,12 @@ def test_without_database_url_sqlite_is_tuned_for_concurrent_writers(tmp_path):
     assert (tmp_path / "var").is_dir()
 
 
+def test_sqlite_connections_are_kept_by_each_worker(tmp_path):
+    """Opening and closing a connection per request cost more CPU than a cached page."""
+    config = env.database_config(None, sqlite_path=tmp_path / "db.sqlite3")
+    assert config["CONN_MAX_AGE"] is None
+
+
 def test_unknown_database_scheme_is_a_clear_error(tmp_path):
     with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
         env.database_config("nosuchdb://x/y", sqlite_path=tmp_path / "db")

@@ -216,3 +216,29 @@ def test_the_wire_carries_gzip_bytes_from_a_real_server(live_server):
         assert response.getheader("Content-Encoding") == "gzip"
         assert raw[:2] == b"\x1f\x8b"
         assert b"Wire piece" in gzip.decompress(raw)
+
+
+def test_a_hit_costs_one_round_trip_to_the_shared_cache(client, monkeypatch):
+    from django.core.cache import cache
+
+    PostFactory()
+    url = reverse("blog:post-list")
+    client.get(url)
+    calls, depth = [], [0]
+
+    def counted(name, original):
+        def call(*args, **kwargs):
+            if depth[0] == 0:  # not the backend's own get() inside its get_many()
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "set", "add", "has_key"):
+        monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
+    assert client.get(url).status_code == 200
+    assert calls == ["get_many"]
