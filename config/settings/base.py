@@ -74,16 +74,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a cached page is answered before anything else runs, with the headers every
+    # layer below added when it was stored (security, CSP, Permissions-Policy, gzip).
+    "core.pagecache.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Compresses what the page cache does not serve already compressed (signed-in pages,
-    # errors, feeds with cookies); it carries Django's BREACH mitigation (random gzip filename).
+    # Compresses what is not served from the page cache (signed-in pages, errors, first
+    # renders); it carries Django's BREACH mitigation (a random gzip filename).
     "django.middleware.gzip.GZipMiddleware",
-    # Outside the page cache, so cached pages also answer If-None-Match with a 304.
     "django.middleware.http.ConditionalGetMiddleware",
-    "core.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,6 +136,9 @@ CACHES = {
     )
 }
 PAGE_CACHE_SECONDS = env.get_int("PAGE_CACHE_SECONDS", 300, minimum=0, unit="seconds")
+# How long a process answers from its own copy of a page before checking the shared cache for
+# a newer generation (core.pagecache.serve_cached_pages); 0 turns that copy off.
+PAGE_CACHE_LOCAL_SECONDS = env.get_float("PAGE_CACHE_LOCAL_SECONDS", 1.0, minimum=0, unit="seconds")
 PREVIEW_LINK_MAX_AGE = env.get_int("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600, minimum=1, unit="seconds")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -242,3 +242,23 @@ def test_a_hit_costs_one_round_trip_to_the_shared_cache(client, monkeypatch):
         monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
     assert client.get(url).status_code == 200
     assert calls == ["get_many"]
+
+
+def test_every_key_the_page_cache_writes_carries_its_format(client, monkeypatch):
+    """After an upgrade, Redis still holds pages in the old shape: a new release reading one
+    would fail on every hit. Keys carry the format version, so old entries are never read."""
+    from django.core.cache import cache
+
+    from core import pagecache
+
+    written = []
+    original = cache.set
+    monkeypatch.setattr(
+        cache,
+        "set",
+        lambda key, *args, **kwargs: written.append(key) or original(key, *args, **kwargs),
+    )
+    PostFactory()
+    client.get(reverse("blog:post-list"))
+    assert len(written) == 2  # the state, the page
+    assert all(key.startswith(f"pagecache:v{pagecache.FORMAT}:") for key in written)

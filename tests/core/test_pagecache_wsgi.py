@@ -1,0 +1,153 @@
+"""The WSGI wrapper that answers a process's recent pages before Django runs (config/wsgi.py).
+
+Requests are plain WSGI calls into `serve_cached_pages(get_wsgi_application())`, as gunicorn
+makes them: status line, header list and body bytes are what goes on the wire.
+"""
+
+import gzip
+import io
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core import pagecache
+from tests.factories import PostFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Recorder:
+    """Calls the wrapped Django app; remembers whether Django itself ran."""
+
+    def __init__(self):
+        self.django_calls = 0
+        self.django = WSGIHandler()
+
+    def __call__(self, environ, start_response):
+        self.django_calls += 1
+        return self.django(environ, start_response)
+
+
+@pytest.fixture
+def site(settings):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 60
+    pagecache._local_pages.clear()
+    pagecache._forget_local_state()
+    django = Recorder()
+    yield django, pagecache.serve_cached_pages(django)
+    pagecache._local_pages.clear()
+    pagecache._forget_local_state()
+
+
+def request(app, path, *, method="GET", **headers):
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+    }
+    environ |= {f"HTTP_{name.upper()}": value for name, value in headers.items()}
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"], answer["headers"] = status, dict(response_headers)
+
+    answer["body"] = b"".join(app(environ, start_response))
+    return answer
+
+
+def test_a_page_served_once_is_answered_from_memory_with_the_same_bytes(site):
+    django, app = site
+    PostFactory(title="Memory piece")
+    first = request(app, "/", accept_encoding="gzip")
+    with CaptureQueriesContext(connection) as queries:
+        second = request(app, "/", accept_encoding="gzip")
+    assert django.django_calls == 1
+    assert len(queries) == 0
+    assert second == first
+    assert second["status"] == "200 OK"
+    assert second["headers"]["Content-Encoding"] == "gzip"
+    assert b"Memory piece" in gzip.decompress(second["body"])
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "Permissions-Policy"):
+        assert header in second["headers"], "the stored answer lost a security header"
+
+
+def test_memory_answers_304_and_plain_bytes_too(site):
+    django, app = site
+    PostFactory(title="Plain memory piece")
+    etag = request(app, "/")["headers"]["ETag"]
+    not_modified = request(app, "/", if_none_match=etag)
+    plain = request(app, "/")
+    assert django.django_calls == 1
+    assert not_modified["status"] == "304 Not Modified"
+    assert not_modified["body"] == b""
+    assert "Content-Encoding" not in plain["headers"]
+    assert b"Plain memory piece" in plain["body"]
+    assert int(plain["headers"]["Content-Length"]) == len(plain["body"])
+
+
+def test_head_gets_the_headers_without_the_body(site):
+    _, app = site
+    PostFactory()
+    get = request(app, "/")
+    head = request(app, "/", method="HEAD")
+    assert head["body"] == b""
+    assert head["headers"]["Content-Length"] == get["headers"]["Content-Length"]
+
+
+@pytest.mark.parametrize("cookie", ["sessionid=abc", "a=1; csrftoken=xyz", "messages=m"])
+def test_a_visitor_with_a_personal_cookie_always_reaches_django(site, cookie):
+    django, app = site
+    PostFactory()
+    request(app, "/")
+    request(app, "/", cookie=cookie)
+    assert django.django_calls == 2
+
+
+def test_an_unrelated_cookie_does_not_bypass_the_copy(site):
+    django, app = site
+    PostFactory()
+    request(app, "/")
+    request(app, "/", cookie="theme=dark; notsessionid=1")
+    assert django.django_calls == 1
+
+
+def test_publishing_in_this_process_retires_the_copy_at_once(site):
+    django, app = site
+    PostFactory(title="Old news")
+    request(app, "/")
+    PostFactory(title="Fresh news")  # commits: refresh_public_pages runs on commit
+    page = request(app, "/")
+    assert django.django_calls == 2
+    assert b"Fresh news" in page["body"]
+
+
+def test_another_process_publishing_is_seen_once_the_local_delay_has_passed(site, settings):
+    django, app = site
+    PostFactory(title="Old news")
+    request(app, "/")
+    # Another process starts a new generation: only the shared state changes here.
+    from django.core.cache import cache
+
+    cache.delete(pagecache.STATE_KEY)
+    request(app, "/")
+    assert django.django_calls == 1, "within PAGE_CACHE_LOCAL_SECONDS the copy still counts"
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0.0001
+    request(app, "/")
+    assert django.django_calls == 2
+
+
+def test_another_host_or_scheme_is_a_different_page(site):
+    django, app = site
+    PostFactory()
+    request(app, "/")
+    request(app, "/", host="evil.example")
+    assert django.django_calls == 2
+    assert request(app, "/", host="evil.example")["status"].startswith("400")
