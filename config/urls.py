@@ -5,13 +5,15 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 
 from blog.sitemaps import SITEMAPS
-from core import views
+from core import health, views
 
 admin.site.site_header = f"{settings.SITE_NAME} — writing desk"
 admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "Write, schedule and moderate"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     # New-device verification and authenticator pages, before the admin's own catch-all.
     path("admin/", include("core.urls")),
     path("admin/", admin.site.urls),

@@ -70,8 +70,9 @@ def _cookie_pattern(names: frozenset[str]) -> re.Pattern:
 
 
 _STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}
-# Files, served by whitenoise or the media view: never worth a cache round trip.
-_UNCACHED_PREFIXES = (settings.STATIC_URL, settings.MEDIA_URL)
+# Files (whitenoise, the media view) and the health probes a balancer calls every few seconds
+# (core.health, mounted at these paths by config.urls): never worth a cache round trip.
+_UNCACHED_PREFIXES = (settings.STATIC_URL, settings.MEDIA_URL, "/healthz", "/readyz")
 _ENTITY_HEADERS = {"content-length", "content-encoding", "etag", "vary"}
 # The test Django's GZipMiddleware uses, so both layers agree on who gets gzip.
 _accepts_gzip = re.compile(r"\bgzip\b")
