@@ -44,7 +44,6 @@ def raw_entry_html(client, name: str) -> str:
     return root.findtext("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}content")
 
 
-
 @pytest.mark.parametrize("name", FEEDS)
 def test_relative_addresses_in_a_post_are_absolute_in_feeds(client, site_url, name):
     post = PostFactory(body=BODY)

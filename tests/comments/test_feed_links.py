@@ -52,9 +52,7 @@ def later(monkeypatch, minutes: int):
     monkeypatch.setattr(timezone, "now", lambda: moment)
 
 
-def test_an_empty_post_feed_is_dated_by_the_posts_publication_on_every_request(
-    client, monkeypatch
-):
+def test_an_empty_post_feed_is_dated_by_the_posts_publication_on_every_request(client, monkeypatch):
     post = PostFactory(publish_at=PUBLISHED)
     url = reverse("comments:post-feed", args=[post.pk])
     first = parsed(client, url).feed.updated
