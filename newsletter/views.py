@@ -19,6 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, ListView
 
 from blog.models import Post
+from core import seo
+from core.links import absolute_url
 from core.origin import same_origin_post, wants_json
 from core.ratelimit import allow, client_ip, client_network, too_many_requests
 from newsletter import subscriptions, tasks, tokens
@@ -74,14 +76,24 @@ def _ip(request) -> str | None:
         return None
 
 
+def subscribe_page_json_ld() -> dict:
+    return seo.page_json_ld(
+        "WebPage",
+        name="The weekly newsletter",
+        description="My best articles and OpEds of the week, along with the major news "
+        f"headlines: one email a week from {settings.SITE_NAME}.",
+        url=absolute_url(reverse("newsletter:subscribe")),
+    )
+
+
 @allow_methods("GET", "HEAD")
 def subscribe(request):
     """/newsletter/: what subscribers get and how often, and the form."""
-    return TemplateResponse(
-        request,
-        "newsletter/subscribe.html",
-        signup_form_context(request=request, source="page"),
-    )
+    context = signup_form_context(request=request, source="page") | {
+        "canonical_url": seo.canonical_url(request),
+        "json_ld": subscribe_page_json_ld(),
+    }
+    return TemplateResponse(request, "newsletter/subscribe.html", context)
 
 
 @allow_methods("GET", "HEAD")
@@ -101,6 +113,7 @@ def _signup_failed(request, form, *, status: int):
         return JsonResponse(answer, status=status)
     source = form.data.get("source") if form.data.get("source") in SOURCES else "page"
     context = signup_form_context(request=request, source=source, form=form)
+    context["json_ld"] = subscribe_page_json_ld()
     return TemplateResponse(request, "newsletter/subscribe.html", context, status=status)
 
 
@@ -333,7 +346,7 @@ class ArchivedEditionMixin:
         return Edition.objects.archived().order_by("-frozen_at", "-pk")
 
 
-class EditionArchiveView(ArchivedEditionMixin, ListView):
+class EditionArchiveView(seo.IndexedPageMixin, ArchivedEditionMixin, ListView):
     """Past editions, newest first: cacheable like every public page."""
 
     template_name = "newsletter/edition_list.html"
@@ -344,8 +357,17 @@ class EditionArchiveView(ArchivedEditionMixin, ListView):
     def get_queryset(self):
         return super().get_queryset().only("pk", "subject", "preheader", "frozen_at", "kind")
 
+    def get_json_ld(self, context: dict) -> dict:
+        return seo.page_json_ld(
+            "CollectionPage",
+            name="Past editions",
+            description=f"Every weekly edition of the {settings.SITE_NAME} newsletter: the best "
+            "articles and OpEds of the week, along with the major news headlines.",
+            url=seo.canonical_url(self.request, context["page_obj"]),
+        )
 
-class EditionDetailView(ArchivedEditionMixin, DetailView):
+
+class EditionDetailView(seo.IndexedPageMixin, ArchivedEditionMixin, DetailView):
     """The web version of an edition, with direct links; posts unpublished since are left out."""
 
     template_name = "newsletter/edition_detail.html"
@@ -360,6 +382,23 @@ class EditionDetailView(ArchivedEditionMixin, DetailView):
         context["items"] = self.object.items.filter(post__in=published).select_related("post")
         context["headlines"] = self.object.headline_links.select_related("headline")
         return context
+
+    def get_json_ld(self, context: dict) -> dict:
+        edition = self.object
+        return {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": edition.subject,
+            "name": edition.subject,
+            "description": edition.preheader or edition.subject,
+            "datePublished": edition.frozen_at.isoformat(),
+            "url": absolute_url(edition.get_absolute_url()),
+            "mainEntityOfPage": absolute_url(edition.get_absolute_url()),
+            "author": seo.publisher(),
+            "publisher": seo.publisher(),
+            "image": seo.image_object(seo.default_image()),
+            "isPartOf": seo.website(),
+        }
 
 
 @never_cache

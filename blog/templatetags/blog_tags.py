@@ -1,24 +1,11 @@
-import json
-
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from core.links import absolute_url
+from core.seo import json_ld_script
 
 register = template.Library()
 
-# Characters that could close the <script> element or start markup, escaped as JSON escapes
-# (the same translation Django's json_script filter applies).
-_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-@register.simple_tag
-def json_ld(data: dict):
-    """A `<script type="application/ld+json">` block; a data block, so CSP does not apply."""
-    payload = json.dumps(data, ensure_ascii=False, default=str).translate(_JSON_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
-
+register.simple_tag(json_ld_script, name="json_ld")
 
 register.filter("absolute", absolute_url)
 
