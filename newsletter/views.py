@@ -23,6 +23,7 @@ from core import seo
 from core.links import absolute_url
 from core.origin import same_origin_post, wants_json
 from core.ratelimit import allow, client_ip, client_network, too_many_requests
+from core.seo import noindex
 from newsletter import subscriptions, tasks, tokens
 from newsletter.clicks import count_click
 from newsletter.forms import (
@@ -96,6 +97,7 @@ def subscribe(request):
     return TemplateResponse(request, "newsletter/subscribe.html", context)
 
 
+@noindex
 @allow_methods("GET", "HEAD")
 def check_inbox(request):
     """Where the form lands without JavaScript: the same words for every address."""
@@ -126,6 +128,7 @@ def _signed_up(request):
     return HttpResponseRedirect(reverse("newsletter:check-inbox"), status=303)
 
 
+@noindex
 @allow_methods("POST")
 @same_origin_post
 def signup(request):
@@ -195,6 +198,7 @@ INVALID_LINK = {
 }
 
 
+@noindex
 @never_cache
 @allow_methods("GET", "HEAD", "POST")
 @same_origin_post
@@ -256,6 +260,7 @@ def _subscriber_for(token: str, *, read) -> Subscriber:
     return subscriber
 
 
+@noindex
 @never_cache
 @csrf_exempt  # RFC 8058: the mail program POSTs with no cookie and no token.
 @allow_methods("GET", "HEAD", "POST")
@@ -285,6 +290,7 @@ def unsubscribe(request, token):
     )
 
 
+@noindex
 @never_cache
 @allow_methods("GET", "HEAD", "POST")
 @same_origin_post
@@ -309,6 +315,7 @@ def preferences(request, token):
     return TemplateResponse(request, "newsletter/preferences.html", context, status=status)
 
 
+@noindex
 @never_cache
 @allow_methods("POST")
 @same_origin_post
@@ -319,6 +326,7 @@ def erase(request, token):
     return TemplateResponse(request, "newsletter/erased.html")
 
 
+@noindex
 @never_cache
 @allow_methods("GET", "HEAD")
 def export_data(request, token):
@@ -401,6 +409,7 @@ class EditionDetailView(seo.IndexedPageMixin, ArchivedEditionMixin, DetailView):
         }
 
 
+@noindex
 @never_cache
 @allow_methods("GET", "HEAD")
 def click(request, token):
