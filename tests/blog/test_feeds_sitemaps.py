@@ -236,6 +236,8 @@ def test_sitemap_lists_posts_tags_and_pages_on_the_site_url(client, site_url, tr
         f"{site_url}{reverse('blog:post-list')}",
         f"{site_url}{reverse('blog:about')}",
         f"{site_url}{reverse('blog:archive')}",
+        f"{site_url}{reverse('newsletter:subscribe')}",
+        f"{site_url}{reverse('newsletter:edition-archive')}",
     }
 
 
