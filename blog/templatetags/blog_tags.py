@@ -1,3 +1,5 @@
+import datetime
+
 from django import template
 
 from core.links import absolute_url
@@ -11,9 +13,12 @@ register.filter("absolute", absolute_url)
 
 
 @register.filter
-def datetime_attr(value) -> str:
-    """A `<time datetime>` value: ISO 8601 to the second (the HTML spec allows no microseconds
-    in the form Django's "c" format prints them)."""
+def datetime_attr(value: datetime.date | datetime.datetime | None) -> str:
+    """The site's one format for machine-readable dates (`<time datetime>`, `article:*` meta):
+    ISO 8601 to the second. Django's "c" format prints microseconds, which HTML's "valid
+    global date and time string" does not allow. A date stays a date."""
     if not value:
         return ""
-    return value.replace(microsecond=0).isoformat()
+    if isinstance(value, datetime.datetime):
+        value = value.replace(microsecond=0)
+    return value.isoformat()
