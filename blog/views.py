@@ -189,7 +189,7 @@ class TagDetailView(seo.IndexedPageMixin, PublishedPostMixin, ListView):
             "CollectionPage",
             name=self.tag.name,
             description=tag_description(self.tag),
-            url=seo.canonical_url(self.request, context["page_obj"]),
+            url=context["canonical_url"],
         )
 
 
@@ -210,7 +210,7 @@ class PostMonthArchiveView(seo.IndexedPageMixin, PublishedPostMixin, MonthArchiv
             "CollectionPage",
             name=f"{month:%B %Y}",
             description=f"Everything published on {settings.SITE_NAME} in {month:%B %Y}.",
-            url=seo.canonical_url(self.request, context["page_obj"]),
+            url=context["canonical_url"],
         )
 
 
@@ -240,7 +240,7 @@ class ArchiveView(seo.IndexedPageMixin, TemplateView):
             "CollectionPage",
             name="Archive",
             description=f"Every month and every topic on {settings.SITE_NAME}.",
-            url=seo.canonical_url(self.request),
+            url=context["canonical_url"],
         )
 
 
@@ -261,7 +261,7 @@ class AboutView(seo.IndexedPageMixin, TemplateView):
             "AboutPage",
             name=f"About {settings.SITE_NAME}",
             description=settings.SITE_TAGLINE,
-            url=seo.canonical_url(self.request),
+            url=context["canonical_url"],
             **({"mainEntity": people[0] if len(people) == 1 else people} if people else {}),
         )
 

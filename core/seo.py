@@ -46,6 +46,7 @@ class IndexedPageMixin:
     paginated list) and its schema.org data, both printed by base.html."""
 
     def get_json_ld(self, context: dict) -> dict | None:
+        """The page's schema.org data; `context["canonical_url"]` is already set."""
         return None
 
     def get_context_data(self, **kwargs):

@@ -371,7 +371,7 @@ class EditionArchiveView(seo.IndexedPageMixin, ArchivedEditionMixin, ListView):
             name="Past editions",
             description=f"Every weekly edition of the {settings.SITE_NAME} newsletter: the best "
             "articles and OpEds of the week, along with the major news headlines.",
-            url=seo.canonical_url(self.request, context["page_obj"]),
+            url=context["canonical_url"],
         )
 
 
