@@ -17,7 +17,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import escape
 
 from blog.models import Image, Post, Tag
-from core.links import absolute_url
+from core.links import absolute_url, absolutise_html
 
 FEED_LENGTH = 20
 FULL_TEXT_TEMPLATE = "blog/feed_item_description.html"
@@ -29,9 +29,17 @@ def feed_posts() -> QuerySet:
         Post.objects.published()
         .select_related("author")
         .prefetch_related(
-            Prefetch("images", queryset=Image.objects.filter(is_cover=True), to_attr="covers")
+            Prefetch("images", queryset=Image.objects.filter(is_cover=True), to_attr="covers"),
+            Prefetch("tags", queryset=Tag.objects.only("name")),
         )
     )
+
+
+def full_text(post: Post) -> str:
+    """The standfirst and the body, every address in them absolute (relative ones lead nowhere
+    in a feed reader), resolved against the post's own address as its page would."""
+    html = render_to_string(FULL_TEXT_TEMPLATE, {"obj": post})
+    return absolutise_html(html, absolute_url(post.get_absolute_url()))
 
 
 def cover_enclosure(image: Image) -> Enclosure | None:
@@ -58,7 +66,6 @@ class AtomFullContent1Feed(Atom1Feed):
 class LatestPostsRssFeed(Feed):
     """The latest posts with their full text, for feed readers."""
 
-    description_template = FULL_TEXT_TEMPLATE
     url_name = "blog:feed-rss"
 
     def title(self, obj) -> str:
@@ -92,8 +99,12 @@ class LatestPostsRssFeed(Feed):
         """A post scheduled after its last edit was, for readers, last updated when it went live."""
         return max(item.updated_at, item.publish_at)
 
+    def item_description(self, item: Post) -> str:
+        return full_text(item)
+
     def item_categories(self, item: Post) -> list[str]:
-        return [item.get_kind_display()]
+        """The kind of piece, then its tags: what feed readers file and filter entries by."""
+        return [item.get_kind_display(), *(tag.name for tag in item.tags.all())]
 
     def item_enclosures(self, item: Post) -> list[Enclosure]:
         enclosure = cover_enclosure(item.cover) if item.cover else None
@@ -104,7 +115,6 @@ class AtomFeedMixin:
     """Atom flavour of a feed: the standfirst as summary, the full text as content."""
 
     feed_type = AtomFullContent1Feed
-    description_template = None
 
     def subtitle(self, obj) -> str:
         return self.description(obj)
@@ -114,7 +124,7 @@ class AtomFeedMixin:
         return escape(item.description)
 
     def item_extra_kwargs(self, item: Post) -> dict:
-        return {"content": render_to_string(FULL_TEXT_TEMPLATE, {"obj": item})}
+        return {"content": full_text(item)}
 
 
 class LatestPostsAtomFeed(AtomFeedMixin, LatestPostsRssFeed):

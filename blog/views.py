@@ -15,6 +15,8 @@ from django.views.generic import DetailView, ListView, MonthArchiveView, Templat
 from blog.models import AuthorProfile, OldSlug, Post, Tag
 from blog.previews import read_preview_token
 from blog.search import search_posts
+from blog.templatetags.blog_images import image_url
+from core import seo
 from core.links import absolute_url
 from core.text import strip_invisible
 
@@ -42,8 +44,16 @@ def post_detail_context(post) -> dict:
         "corrections": corrections,
         "updated_at": updated_at,
         "related_posts": related_posts(post),
+        "social_image": cover_social_image(cover),
         "json_ld": post_json_ld(post, cover=cover, updated_at=updated_at),
     }
+
+
+def cover_social_image(cover) -> dict | None:
+    """The cover's 1200 px rendition for link previews; None leaves the site's default image."""
+    if cover is None or not cover.file:
+        return None
+    return {"url": absolute_url(image_url(cover, width=1200)), "alt": cover.alt_text}
 
 
 def related_posts(post) -> list[Post]:
@@ -61,7 +71,7 @@ def related_posts(post) -> list[Post]:
     )
 
 
-class PostListView(PublishedPostMixin, ListView):
+class PostListView(seo.IndexedPageMixin, PublishedPostMixin, ListView):
     """The home page: the latest featured post on top, then everything newest first."""
 
     template_name = "blog/post_list.html"
@@ -75,6 +85,23 @@ class PostListView(PublishedPostMixin, ListView):
                 context["featured_post"] = featured
                 context["post_list"] = [p for p in context["post_list"] if p is not featured]
         return context
+
+    def get_json_ld(self, context: dict) -> dict:
+        home = absolute_url(reverse("blog:post-list"))
+        search = absolute_url(reverse("blog:search"))
+        return {
+            "@context": "https://schema.org",
+            **seo.website(),
+            "url": home,
+            "description": settings.SITE_TAGLINE,
+            "publisher": seo.publisher(),
+            "image": seo.image_object(seo.default_image()),
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": f"{search}?q={{search_term_string}}",
+                "query-input": "required name=search_term_string",
+            },
+        }
 
 
 class PostDetailView(PublishedPostMixin, DetailView):
@@ -95,7 +122,9 @@ class PostDetailView(PublishedPostMixin, DetailView):
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | post_detail_context(self.object)
+        context = super().get_context_data(**kwargs) | post_detail_context(self.object)
+        context["canonical_url"] = absolute_url(self.object.get_absolute_url())
+        return context
 
 
 def redirect_from_old_slug(request, slug: str) -> HttpResponsePermanentRedirect:
@@ -118,7 +147,11 @@ def permanent_redirect_keeping_query(request, url: str) -> HttpResponsePermanent
 
 def render_post_preview(request, post) -> TemplateResponse:
     """A post that is not public yet, exactly as it will look; never cached, never indexed."""
-    context = post_detail_context(post) | {"object": post, "is_preview": True}
+    context = post_detail_context(post) | {
+        "object": post,
+        "is_preview": True,
+        "robots": "noindex, nofollow",
+    }
     response = TemplateResponse(request, "blog/post_detail.html", context)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     add_never_cache_headers(response)
@@ -140,7 +173,7 @@ class SharedPreviewView(View):
         return render_post_preview(request, post)
 
 
-class TagDetailView(PublishedPostMixin, ListView):
+class TagDetailView(seo.IndexedPageMixin, PublishedPostMixin, ListView):
     template_name = "blog/tag_detail.html"
     paginate_by = 10
 
@@ -151,16 +184,37 @@ class TagDetailView(PublishedPostMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {"tag": self.tag}
 
+    def get_json_ld(self, context: dict) -> dict:
+        return seo.page_json_ld(
+            "CollectionPage",
+            name=self.tag.name,
+            description=tag_description(self.tag),
+            url=context["canonical_url"],
+        )
 
-class PostMonthArchiveView(PublishedPostMixin, MonthArchiveView):
+
+def tag_description(tag: Tag) -> str:
+    return tag.description or f"Posts tagged {tag.name} on {settings.SITE_NAME}."
+
+
+class PostMonthArchiveView(seo.IndexedPageMixin, PublishedPostMixin, MonthArchiveView):
     template_name = "blog/post_archive_month.html"
     date_field = "publish_at"
     month_format = "%m"
     paginate_by = 20
     allow_empty = False
 
+    def get_json_ld(self, context: dict) -> dict:
+        month = context["month"]
+        return seo.page_json_ld(
+            "CollectionPage",
+            name=f"{month:%B %Y}",
+            description=f"Everything published on {settings.SITE_NAME} in {month:%B %Y}.",
+            url=context["canonical_url"],
+        )
 
-class ArchiveView(TemplateView):
+
+class ArchiveView(seo.IndexedPageMixin, TemplateView):
     """Every month with posts, with how many, plus every tag: the site's table of contents."""
 
     template_name = "blog/archive.html"
@@ -181,13 +235,35 @@ class ArchiveView(TemplateView):
             "tags": tags,
         }
 
+    def get_json_ld(self, context: dict) -> dict:
+        return seo.page_json_ld(
+            "CollectionPage",
+            name="Archive",
+            description=f"Every month and every topic on {settings.SITE_NAME}.",
+            url=context["canonical_url"],
+        )
 
-class AboutView(TemplateView):
+
+class AboutView(seo.IndexedPageMixin, TemplateView):
     template_name = "blog/about.html"
 
     def get_context_data(self, **kwargs):
-        profiles = AuthorProfile.objects.select_related("user")
-        return super().get_context_data(**kwargs) | {"profiles": profiles}
+        profiles = list(AuthorProfile.objects.select_related("user"))
+        return super().get_context_data(**kwargs | {"profiles": profiles})
+
+    def get_json_ld(self, context: dict) -> dict:
+        people = [
+            {"@type": "Person", "name": str(profile)}
+            | ({"image": absolute_url(profile.photo.url)} if profile.photo else {})
+            for profile in context["profiles"]
+        ]
+        return seo.page_json_ld(
+            "AboutPage",
+            name=f"About {settings.SITE_NAME}",
+            description=settings.SITE_TAGLINE,
+            url=context["canonical_url"],
+            **({"mainEntity": people[0] if len(people) == 1 else people} if people else {}),
+        )
 
 
 class SearchView(ListView):
@@ -205,7 +281,11 @@ class SearchView(ListView):
         return search_posts(Post.objects.published().for_listing(), self.query)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | {"query": self.query}
+        # Result pages are not worth indexing; the posts they lead to are.
+        return super().get_context_data(**kwargs) | {
+            "query": self.query,
+            "robots": "noindex, follow",
+        }
 
 
 def post_json_ld(post, *, cover=None, updated_at=None) -> dict:
@@ -222,7 +302,7 @@ def post_json_ld(post, *, cover=None, updated_at=None) -> dict:
             "name": post.author_name,
             "url": absolute_url(reverse("blog:about")),
         },
-        "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+        "publisher": seo.publisher(),
         "mainEntityOfPage": absolute_url(post.get_absolute_url()),
         "keywords": [tag.name for tag in post.tags.all()],
     }
@@ -233,4 +313,6 @@ def post_json_ld(post, *, cover=None, updated_at=None) -> dict:
             "width": cover.width,
             "height": cover.height,
         }
+    else:
+        data["image"] = seo.image_object(seo.default_image())
     return data

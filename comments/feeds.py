@@ -1,11 +1,14 @@
 """Atom feeds of the latest public comments, site-wide and per post.
 
-Only comments on published posts appear; every link is absolute on SITE_URL (core.links).
+Only comments on published posts appear; every link is absolute on SITE_URL (core.links),
+those written in a comment included.
 """
+
+import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import CharField
+from django.db.models import CharField, Max
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -13,13 +16,29 @@ from django.utils.feedgenerator import Atom1Feed
 
 from blog.models import Post
 from comments.models import Comment
-from core.links import absolute_url
+from core.links import absolute_url, absolutise_html
 
 FEED_LENGTH = 30
+# The date of a feed with nothing in it and nothing published yet: fixed, so it never changes.
+NEVER_UPDATED = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+class StableAtom1Feed(Atom1Feed):
+    """Atom whose `<updated>`, when it has no entry, is the date the Feed gives: the callable
+    `empty_updated` (called only then, so a feed with entries costs no query for it).
+
+    Django falls back to the time of the request, so an empty feed would look new on every
+    poll and a feed reader could never tell that nothing has changed.
+    """
+
+    def latest_post_date(self):
+        if not self.items:
+            return self.feed["empty_updated"]()
+        return super().latest_post_date()
 
 
 class LatestCommentsFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = StableAtom1Feed
 
     def title(self, obj=None):
         return f"Comments on {settings.SITE_NAME}"
@@ -35,6 +54,15 @@ class LatestCommentsFeed(Feed):
 
     def posts(self, obj=None):
         return Post.objects.published()
+
+    def feed_extra_kwargs(self, obj=None):
+        """Without a comment, the feed last changed when the latest post went live."""
+
+        def latest_publication():
+            latest = self.posts(obj).aggregate(latest=Max("publish_at"))["latest"]
+            return latest or NEVER_UPDATED
+
+        return {"empty_updated": latest_publication}
 
     def items(self, obj=None):
         posts = self.posts(obj)
@@ -56,7 +84,8 @@ class LatestCommentsFeed(Feed):
         return f"{comment.user_name} on “{comment.content_object.title}”"
 
     def item_description(self, comment):
-        return comment.comment_html
+        post_url = absolute_url(comment.content_object.get_absolute_url())
+        return absolutise_html(comment.comment_html, post_url)
 
     def item_link(self, comment):
         return absolute_url(comment.get_absolute_url())
@@ -92,3 +121,6 @@ class PostCommentsFeed(LatestCommentsFeed):
 
     def posts(self, obj=None):
         return Post.objects.published().filter(pk=obj.pk)
+
+    def feed_extra_kwargs(self, obj=None):
+        return {"empty_updated": lambda: obj.publish_at}

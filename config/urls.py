@@ -4,8 +4,9 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 
-from blog.sitemaps import SITEMAPS
+from blog.sitemaps import SITEMAPS as BLOG_SITEMAPS
 from core import health, views
+from newsletter.sitemaps import SITEMAPS as NEWSLETTER_SITEMAPS
 
 admin.site.site_header = f"{settings.SITE_NAME} — writing desk"
 admin.site.site_title = settings.SITE_NAME
@@ -17,7 +18,12 @@ urlpatterns = [
     # New-device verification and authenticator pages, before the admin's own catch-all.
     path("admin/", include("core.urls")),
     path("admin/", admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": BLOG_SITEMAPS | NEWSLETTER_SITEMAPS},
+        name="sitemap",
+    ),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),

@@ -1,10 +1,18 @@
 from django.conf import settings
 
+from core import seo
+
 
 def site(request):
-    """Site identity for every template (header, footer, page titles)."""
+    """Site identity for every template (header, footer, page titles, link previews), the
+    robots directive a `core.seo.noindex` view set, and empty defaults for what an indexed
+    page's view gives base.html (`core.seo.IndexedPageMixin`)."""
     return {
         "site_name": settings.SITE_NAME,
         "site_tagline": settings.SITE_TAGLINE,
         "site_url": settings.SITE_URL,
+        "default_social_image": seo.default_image(),
+        "robots": getattr(request, "robots", ""),
+        "canonical_url": "",
+        "json_ld": None,
     }

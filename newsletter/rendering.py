@@ -21,7 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from core.links import absolute_url
+from core.links import absolute_url, absolutise_html
 from core.tokens import BadToken, Signed
 from newsletter import emails
 from newsletter.models import Edition, Subscriber
@@ -141,9 +141,11 @@ def content_context(edition: Edition, *, track: bool) -> dict:
         }
         for link_row in edition.headline_links.select_related("headline")
     ]
+    # Addresses the writer typed relative (`/about/`) lead nowhere from a mail program.
+    written = absolutise_html(edition.intro_html, absolute_url(edition.get_absolute_url()))
     intro_html = _INTRO_HREF.sub(
         lambda match: f'href="{html.escape(link(edition, html.unescape(match[1]), track=track))}"',
-        edition.intro_html,
+        written,
     )
     return {
         "edition": edition,

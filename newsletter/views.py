@@ -19,8 +19,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, ListView
 
 from blog.models import Post
+from core import seo
+from core.links import absolute_url
 from core.origin import same_origin_post, wants_json
 from core.ratelimit import allow, client_ip, client_network, too_many_requests
+from core.seo import noindex
 from newsletter import subscriptions, tasks, tokens
 from newsletter.clicks import count_click
 from newsletter.forms import (
@@ -74,16 +77,27 @@ def _ip(request) -> str | None:
         return None
 
 
-@allow_methods("GET", "HEAD")
-def subscribe(request):
-    """/newsletter/: what subscribers get and how often, and the form."""
-    return TemplateResponse(
-        request,
-        "newsletter/subscribe.html",
-        signup_form_context(request=request, source="page"),
+def subscribe_page_json_ld() -> dict:
+    return seo.page_json_ld(
+        "WebPage",
+        name="The weekly newsletter",
+        description="My best articles and OpEds of the week, along with the major news "
+        f"headlines: one email a week from {settings.SITE_NAME}.",
+        url=absolute_url(reverse("newsletter:subscribe")),
     )
 
 
+@allow_methods("GET", "HEAD")
+def subscribe(request):
+    """/newsletter/: what subscribers get and how often, and the form."""
+    context = signup_form_context(request=request, source="page") | {
+        "canonical_url": seo.canonical_url(request),
+        "json_ld": subscribe_page_json_ld(),
+    }
+    return TemplateResponse(request, "newsletter/subscribe.html", context)
+
+
+@noindex
 @allow_methods("GET", "HEAD")
 def check_inbox(request):
     """Where the form lands without JavaScript: the same words for every address."""
@@ -101,6 +115,7 @@ def _signup_failed(request, form, *, status: int):
         return JsonResponse(answer, status=status)
     source = form.data.get("source") if form.data.get("source") in SOURCES else "page"
     context = signup_form_context(request=request, source=source, form=form)
+    context["json_ld"] = subscribe_page_json_ld()
     return TemplateResponse(request, "newsletter/subscribe.html", context, status=status)
 
 
@@ -113,6 +128,7 @@ def _signed_up(request):
     return HttpResponseRedirect(reverse("newsletter:check-inbox"), status=303)
 
 
+@noindex
 @allow_methods("POST")
 @same_origin_post
 def signup(request):
@@ -182,6 +198,7 @@ INVALID_LINK = {
 }
 
 
+@noindex
 @never_cache
 @allow_methods("GET", "HEAD", "POST")
 @same_origin_post
@@ -243,6 +260,7 @@ def _subscriber_for(token: str, *, read) -> Subscriber:
     return subscriber
 
 
+@noindex
 @never_cache
 @csrf_exempt  # RFC 8058: the mail program POSTs with no cookie and no token.
 @allow_methods("GET", "HEAD", "POST")
@@ -272,6 +290,7 @@ def unsubscribe(request, token):
     )
 
 
+@noindex
 @never_cache
 @allow_methods("GET", "HEAD", "POST")
 @same_origin_post
@@ -296,6 +315,7 @@ def preferences(request, token):
     return TemplateResponse(request, "newsletter/preferences.html", context, status=status)
 
 
+@noindex
 @never_cache
 @allow_methods("POST")
 @same_origin_post
@@ -306,6 +326,7 @@ def erase(request, token):
     return TemplateResponse(request, "newsletter/erased.html")
 
 
+@noindex
 @never_cache
 @allow_methods("GET", "HEAD")
 def export_data(request, token):
@@ -333,7 +354,7 @@ class ArchivedEditionMixin:
         return Edition.objects.archived().order_by("-frozen_at", "-pk")
 
 
-class EditionArchiveView(ArchivedEditionMixin, ListView):
+class EditionArchiveView(seo.IndexedPageMixin, ArchivedEditionMixin, ListView):
     """Past editions, newest first: cacheable like every public page."""
 
     template_name = "newsletter/edition_list.html"
@@ -344,8 +365,17 @@ class EditionArchiveView(ArchivedEditionMixin, ListView):
     def get_queryset(self):
         return super().get_queryset().only("pk", "subject", "preheader", "frozen_at", "kind")
 
+    def get_json_ld(self, context: dict) -> dict:
+        return seo.page_json_ld(
+            "CollectionPage",
+            name="Past editions",
+            description=f"Every weekly edition of the {settings.SITE_NAME} newsletter: the best "
+            "articles and OpEds of the week, along with the major news headlines.",
+            url=context["canonical_url"],
+        )
 
-class EditionDetailView(ArchivedEditionMixin, DetailView):
+
+class EditionDetailView(seo.IndexedPageMixin, ArchivedEditionMixin, DetailView):
     """The web version of an edition, with direct links; posts unpublished since are left out."""
 
     template_name = "newsletter/edition_detail.html"
@@ -361,7 +391,25 @@ class EditionDetailView(ArchivedEditionMixin, DetailView):
         context["headlines"] = self.object.headline_links.select_related("headline")
         return context
 
+    def get_json_ld(self, context: dict) -> dict:
+        edition = self.object
+        return {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": edition.subject,
+            "name": edition.subject,
+            "description": edition.preheader or edition.subject,
+            "datePublished": edition.frozen_at.isoformat(),
+            "url": absolute_url(edition.get_absolute_url()),
+            "mainEntityOfPage": absolute_url(edition.get_absolute_url()),
+            "author": seo.publisher(),
+            "publisher": seo.publisher(),
+            "image": seo.image_object(seo.default_image()),
+            "isPartOf": seo.website(),
+        }
 
+
+@noindex
 @never_cache
 @allow_methods("GET", "HEAD")
 def click(request, token):

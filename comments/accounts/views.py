@@ -23,6 +23,7 @@ from comments.accounts.signin import (
 )
 from comments.models import Comment
 from core.ratelimit import allow, client_network, too_many_requests
+from core.seo import noindex
 
 # A person retrying a lost email stays well inside these; a script mail-bombing one address,
 # or spraying many from one network, does not.
@@ -30,6 +31,7 @@ LINKS_PER_ADDRESS = (3, 15 * 60)
 REQUESTS_PER_NETWORK = (10, 60 * 60)
 
 
+@noindex
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_in(request):
@@ -65,6 +67,7 @@ def sign_in(request):
     return TemplateResponse(request, "comments/accounts/sign_in.html", {"form": form})
 
 
+@noindex
 @never_cache
 @require_safe
 def sign_in_sent(request):
@@ -75,6 +78,7 @@ def sign_in_sent(request):
     )
 
 
+@noindex
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_in_confirm(request, token):
@@ -99,7 +103,7 @@ def sign_in_confirm(request, token):
     return TemplateResponse(request, "comments/accounts/sign_in_invalid.html", status=400)
 
 
-@method_decorator([never_cache, require_safe, login_required], name="dispatch")
+@method_decorator([noindex, never_cache, require_safe, login_required], name="dispatch")
 class MyCommentsView(ListView):
     """The reader's own comments, newest first, with where each stands."""
 

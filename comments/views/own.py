@@ -21,6 +21,7 @@ from comments.models import Comment
 from comments.threads import editable_until
 from comments.views.base import signed_in
 from core.pagecache import refresh_public_pages
+from core.seo import noindex
 from core.tokens import BadToken, Signed
 
 CHANGE_LINK = Signed("comments.change", objects=True)
@@ -52,6 +53,7 @@ def may_change(request, comment) -> bool:
         return False
 
 
+@noindex
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def edit(request, pk):
@@ -89,6 +91,7 @@ def edit(request, pk):
     )
 
 
+@noindex
 @never_cache
 @require_POST
 def delete(request, pk):

@@ -35,6 +35,7 @@ from comments.views.base import refuse, refuse_closed, signed_in
 from comments.views.own import change_url, may_still_change
 from core.origin import same_origin_post, wants_json
 from core.ratelimit import too_many_requests
+from core.seo import noindex
 from core.tokens import BadToken, Expired
 
 
@@ -68,6 +69,7 @@ def find_duplicate(form, post) -> Comment | None:
     )
 
 
+@noindex
 @same_origin_post
 @require_POST
 def post_comment(request):
@@ -283,6 +285,7 @@ def reply(request, cid):
     return TemplateResponse(request, "django_comments_xtd/reply.html", context)
 
 
+@noindex
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def posted(request):
@@ -294,6 +297,7 @@ def posted(request):
     return TemplateResponse(request, "comments/posted.html", {"post": post, "state": state})
 
 
+@noindex
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @same_origin_post

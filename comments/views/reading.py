@@ -12,6 +12,7 @@ from comments.moderation import comments_are_open
 from comments.threads import load_threads, page_number, render_context
 from comments.views.base import refuse, signed_in
 from core.origin import same_origin_post
+from core.seo import noindex
 from core.tokens import BadToken, Expired
 
 
@@ -34,6 +35,7 @@ def threads(request, post_pk):
     return response
 
 
+@noindex
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @same_origin_post

@@ -206,12 +206,13 @@ def test_feed_query_count_does_not_grow_with_posts(
     settings.MEDIA_ROOT = tmp_path
     for post in PostFactory.create_batch(3):
         post.images.create(file=jpeg_upload(), alt_text="A tram", is_cover=True)
-    # 3 + the Site row (django.contrib.sites, for django-comments-xtd): pytest-django clears
-    # Site's process cache before every test, where production looks it up once per process.
-    with django_assert_max_num_queries(4):
+    # 4 (posts, covers, tags) + the Site row (django.contrib.sites, for django-comments-xtd):
+    # pytest-django clears Site's process cache before every test, where production looks it
+    # up once per process.
+    with django_assert_max_num_queries(5):
         client.get(reverse("blog:feed-rss"))
     PostFactory.create_batch(10)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         client.get(reverse("blog:feed-atom"))
 
 
@@ -235,6 +236,8 @@ def test_sitemap_lists_posts_tags_and_pages_on_the_site_url(client, site_url, tr
         f"{site_url}{reverse('blog:post-list')}",
         f"{site_url}{reverse('blog:about')}",
         f"{site_url}{reverse('blog:archive')}",
+        f"{site_url}{reverse('newsletter:subscribe')}",
+        f"{site_url}{reverse('newsletter:edition-archive')}",
     }
 
 
