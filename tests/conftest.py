@@ -7,10 +7,18 @@ from django.utils import timezone
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty page cache, so no response leaks between tests."""
-    cache.clear()
+    """Each test starts with an empty page cache, so no response leaks between tests: the
+    shared cache and this process's own copies (core.pagecache.serve_cached_pages)."""
+    from core import pagecache
+
+    def forget():
+        cache.clear()
+        pagecache._local_pages.clear()
+        pagecache._forget_local_state()
+
+    forget()
     yield
-    cache.clear()
+    forget()
 
 
 @pytest.fixture

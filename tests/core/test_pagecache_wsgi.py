@@ -33,12 +33,8 @@ class Recorder:
 @pytest.fixture
 def site(settings):
     settings.PAGE_CACHE_LOCAL_SECONDS = 60
-    pagecache._local_pages.clear()
-    pagecache._forget_local_state()
     django = Recorder()
-    yield django, pagecache.serve_cached_pages(django)
-    pagecache._local_pages.clear()
-    pagecache._forget_local_state()
+    return django, pagecache.serve_cached_pages(django)
 
 
 def request(app, path, *, method="GET", **headers):
