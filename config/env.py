@@ -177,3 +177,50 @@ def cache_config(redis_url: str | None, *, fallback: dict) -> dict:
     if redis_url:
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
     return fallback
+
+
+def media_storage_from_url(url: str | None) -> tuple[dict, str | None]:
+    """`MEDIA_STORAGE_URL` to (the STORAGES["default"] entry, the origin media is served from).
+
+    Without one, uploads go to MEDIA_ROOT on this machine's disk (one web node). With
+    ``s3://KEY:SECRET@bucket/prefix?endpoint_url=https://s3.example.net&region=eu-west-1``
+    they go to any S3-compatible store (AWS, MinIO, Garage, Ceph…), shared by every web node
+    and worker; ``custom_domain=media.example.org`` serves them from a CDN name. Media is
+    public (no signed URLs, no ACL per file), as every image on a public blog is.
+    """
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}, None
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != "s3" or not parts.hostname:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE_URL must look like s3://KEY:SECRET@bucket?endpoint_url=https://…"
+        )
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = set(query) - {"endpoint_url", "region", "custom_domain"}
+    if unknown:
+        raise ImproperlyConfigured(f"MEDIA_STORAGE_URL has unknown options: {sorted(unknown)}")
+    options = {
+        "bucket_name": parts.hostname,
+        "location": parts.path.strip("/"),
+        "querystring_auth": False,
+        "default_acl": None,
+        "file_overwrite": False,
+        "addressing_style": "path",
+    }
+    if parts.username:
+        options["access_key"] = unquote(parts.username)
+        options["secret_key"] = unquote(parts.password or "")
+    if "region" in query:
+        options["region_name"] = query["region"]
+    if "endpoint_url" in query:
+        options["endpoint_url"] = query["endpoint_url"].rstrip("/")
+    if "custom_domain" in query:
+        options["custom_domain"] = query["custom_domain"]
+        origin = f"https://{query['custom_domain']}"
+    elif "endpoint_url" in query:
+        endpoint = urlsplit(query["endpoint_url"])
+        origin = f"{endpoint.scheme}://{endpoint.netloc}"
+    else:
+        region = query.get("region", "us-east-1")
+        origin = f"https://s3.{region}.amazonaws.com"
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, origin

@@ -233,8 +233,13 @@ MEDIA_URL = "/media/"
 # Django serves uploaded images itself unless a web server in front serves MEDIA_ROOT.
 SERVE_MEDIA = env.get_bool("SERVE_MEDIA", default=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads on this machine's disk, or in S3-compatible storage that every web node and worker
+# shares (MEDIA_STORAGE_URL, config/env.py); then nothing serves them from here.
+_media_storage, MEDIA_ORIGIN = env.media_storage_from_url(os.environ.get("MEDIA_STORAGE_URL"))
+if MEDIA_ORIGIN:
+    SERVE_MEDIA = False
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -265,7 +270,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],
