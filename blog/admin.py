@@ -7,8 +7,8 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
-from blog.forms import AuthorProfileAdminForm, ImageAdminForm, image_snippet
-from blog.models import AuthorProfile, Correction, Image, OldSlug, Post, Source, Tag
+from blog.forms import ImageAdminForm, image_snippet
+from blog.models import Correction, Image, OldSlug, Post, Source, Tag
 from blog.previews import preview_url
 from blog.views import render_post_preview
 from core.links import absolute_url
@@ -96,7 +96,7 @@ class PostAdmin(admin.ModelAdmin):
     filter_horizontal = ["tags"]
     readonly_fields = ["created_at", "updated_at", "reading_minutes", "preview_links"]
     actions = ["publish_now", "unpublish"]
-    list_select_related = ["author"]
+    list_select_related = ["author__profile"]
     save_on_top = True
     inlines = [ImageInline, SourceInline, CorrectionInline]
     fieldsets = [
@@ -209,7 +209,5 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-@admin.register(AuthorProfile)
-class AuthorProfileAdmin(admin.ModelAdmin):
-    form = AuthorProfileAdminForm
-    list_display = ["__str__", "user"]
+# The writer's profile and the demo content's removal (imported here to register them).
+from blog import admin_workspace  # noqa: E402, F401

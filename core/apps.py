@@ -1,6 +1,7 @@
 import datetime
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CoreConfig(AppConfig):
@@ -30,3 +31,10 @@ class CoreConfig(AppConfig):
             every=datetime.timedelta(minutes=1),
             run=tasks.requeue_abandoned_tasks,
         )
+
+
+class WorkspaceAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the writer's workspace as its site (core.admin_site)."""
+
+    default = False  # CoreConfig stays this module's default
+    default_site = "core.admin_site.WorkspaceAdminSite"
