@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -12,6 +14,7 @@ from blog.models import Correction, Image, OldSlug, Post, Source, Tag
 from blog.previews import preview_url
 from blog.views import render_post_preview
 from core.links import absolute_url
+from core.timezones import ZoneNotedDatesMixin
 
 
 class PublicationStateFilter(admin.SimpleListFilter):
@@ -52,10 +55,12 @@ class SourceInline(admin.TabularInline):
     model = Source
     extra = 0
     fields = ["position", "publisher", "title", "url"]
+    # A plain address box: the admin's "Currently: … Change: …" doubles every row's height.
+    formfield_overrides = {models.URLField: {"widget": forms.URLInput}}
     verbose_name_plural = "Sources (cited links, listed under the post)"
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(ZoneNotedDatesMixin, admin.TabularInline):
     model = Correction
     extra = 0
     fields = ["noted_at", "note"]
@@ -86,7 +91,7 @@ SLUG_HELP_WHEN_PUBLISHED = (
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ZoneNotedDatesMixin, admin.ModelAdmin):
     list_display = ["title", "state", "kind", "publish_at", "featured", "author"]
     list_display_links = ["title"]
     list_filter = [PublicationStateFilter, "kind", "featured", "tags", "author"]

@@ -12,6 +12,7 @@ from comments import review
 from comments.admin.filters import AWAITING, FlaggedFilter, ModerationStatusFilter, PostFilter
 from comments.flags import with_open_flags
 from comments.models import Comment
+from core import timezones
 
 THREAD_LIMIT = 100
 OTHER_COMMENTS_LIMIT = 20
@@ -156,7 +157,7 @@ class CommentAdmin(admin.ModelAdmin):
     def reader_flags(self, comment):
         flags = CommentFlag.objects.filter(comment_id=comment.pk).select_related("user")
         rows = [
-            (flag.flag, flag.user.get_username(), flag.flag_date.strftime("%d %b %Y %H:%M"))
+            (flag.flag, flag.user.get_username(), timezones.local(flag.flag_date))
             for flag in flags.order_by("-flag_date")
         ]
         if not rows:
@@ -199,7 +200,7 @@ class CommentAdmin(admin.ModelAdmin):
                     Truncator(other.comment).chars(100),
                     other.content_object or "—",
                     status_label(other),
-                    other.submit_date.strftime("%d %b %Y"),
+                    timezones.local(other.submit_date, "DATE_FORMAT"),
                 )
                 for other in shown
             ),

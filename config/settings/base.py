@@ -228,8 +228,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# Every date the writer enters or reads is in TIME_ZONE, and the admin says so; dates and
+# numbers take the formats of LANGUAGE_CODE's locale (Django's, never a hard-coded pattern).
+LANGUAGE_CODE = env.get_language_code("LANGUAGE_CODE", "en-gb")
+TIME_ZONE = env.get_time_zone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
