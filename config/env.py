@@ -108,7 +108,9 @@ def get_language_code(name: str, default: str, environ=os.environ) -> str:
     if raw is None:
         return default
     value = raw.strip().lower().replace("_", "-")
-    if value not in {code for code, _ in LANGUAGES}:
+    known = {code for code, _ in LANGUAGES}
+    # A regional variant Django has no formats for ("en-us", "fr-ca") uses its language's.
+    if value not in known and value.split("-")[0] not in known:
         raise ImproperlyConfigured(
             f"{name} must be a language code Django knows, such as en-gb, en-us or fr; got {raw!r}."
         )
