@@ -86,6 +86,7 @@ class ScheduleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Read and entered in the site's time zone, whatever the server's clock says.
+        self.fields["send_at"].label = f"Send at ({timezones.zone_name()} time)"
         self.fields["send_at"].help_text = timezones.zone_note()
 
 
