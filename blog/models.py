@@ -344,6 +344,14 @@ def author_display_name(user) -> str:
     return user.get_full_name().strip() or settings.SITE_NAME
 
 
+def public_name(user) -> str:
+    """The name a signed-in person's comment carries: the writer's display name for staff (never
+    their login name), a reader's full name or the name they chose when they signed up."""
+    if user.is_staff:
+        return author_display_name(user)
+    return user.get_full_name().strip() or user.get_username()
+
+
 class AuthorProfileQuerySet(models.QuerySet):
     def for_about_page(self):
         """The writer's own profiles; the demo author's only while the writer has none."""

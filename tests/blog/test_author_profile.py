@@ -90,3 +90,18 @@ def test_your_profile_opens_the_writers_profile_or_the_form_to_create_it(client,
     response = client.get(reverse("admin:blog_authorprofile_mine"))
     assert response["Location"] == reverse("admin:blog_authorprofile_change", args=[profile.pk])
     assert client.post(reverse("admin:blog_authorprofile_mine")).status_code == 405
+
+
+@pytest.mark.parametrize("display_name", ["Jo Writer", None])
+def test_the_writer_commenting_is_named_by_display_name_never_login(
+    client, writer, settings, display_name
+):
+    from comments.models import Comment
+    from tests.comments.support import post_comment
+
+    if display_name:
+        AuthorProfile.objects.create(user=writer, display_name=display_name)
+    post = PostFactory(author=writer)
+    client.force_login(writer)
+    post_comment(client, post, name="ignored", email="ignored@example.org")
+    assert Comment.objects.get().user_name == (display_name or settings.SITE_NAME)
