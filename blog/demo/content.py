@@ -54,9 +54,14 @@ def why_not_load() -> str:
     """Why demo content would not be loaded now, or "" when the site is empty and never had it."""
     first = DemoContentLoad.objects.order_by("loaded_at").first()
     if first is not None:
+        removal = (
+            " Remove it with `manage.py remove_demo_content` or from the admin's home page."
+            if has_demo_content()
+            else ""
+        )
         return (
-            f"Demo content was already loaded on {timezone.localdate(first.loaded_at):%Y-%m-%d}; "
-            "it is never loaded twice, so deleted demo posts stay deleted."
+            f"Demo content was loaded on {timezone.localdate(first.loaded_at).isoformat()}; "
+            f"it is never loaded twice, so deleted demo posts stay deleted.{removal}"
         )
     if Post.objects.exists() or AuthorProfile.objects.exists():
         return (
