@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog import images
+from core import timezones
 from core.markup import plain_text, render_post_body
 
 WORDS_PER_MINUTE = 230
@@ -328,7 +329,7 @@ class Correction(models.Model):
         get_latest_by = "noted_at"
 
     def __str__(self):
-        return f"Correction of {timezone.localtime(self.noted_at):%d %b %Y}"
+        return f"Correction of {timezones.local(self.noted_at, 'DATE_FORMAT')}"
 
 
 def author_display_name(user) -> str:
