@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -7,11 +9,12 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
-from blog.forms import AuthorProfileAdminForm, ImageAdminForm, image_snippet
-from blog.models import AuthorProfile, Correction, Image, OldSlug, Post, Source, Tag
+from blog.forms import ImageAdminForm, image_snippet
+from blog.models import Correction, Image, OldSlug, Post, Source, Tag
 from blog.previews import preview_url
 from blog.views import render_post_preview
 from core.links import absolute_url
+from core.timezones import ZoneNotedDatesMixin
 
 
 class PublicationStateFilter(admin.SimpleListFilter):
@@ -52,10 +55,12 @@ class SourceInline(admin.TabularInline):
     model = Source
     extra = 0
     fields = ["position", "publisher", "title", "url"]
+    # A plain address box: the admin's "Currently: … Change: …" doubles every row's height.
+    formfield_overrides = {models.URLField: {"widget": forms.URLInput}}
     verbose_name_plural = "Sources (cited links, listed under the post)"
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(ZoneNotedDatesMixin, admin.TabularInline):
     model = Correction
     extra = 0
     fields = ["noted_at", "note"]
@@ -86,7 +91,7 @@ SLUG_HELP_WHEN_PUBLISHED = (
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ZoneNotedDatesMixin, admin.ModelAdmin):
     list_display = ["title", "state", "kind", "publish_at", "featured", "author"]
     list_display_links = ["title"]
     list_filter = [PublicationStateFilter, "kind", "featured", "tags", "author"]
@@ -96,7 +101,7 @@ class PostAdmin(admin.ModelAdmin):
     filter_horizontal = ["tags"]
     readonly_fields = ["created_at", "updated_at", "reading_minutes", "preview_links"]
     actions = ["publish_now", "unpublish"]
-    list_select_related = ["author"]
+    list_select_related = ["author__profile"]
     save_on_top = True
     inlines = [ImageInline, SourceInline, CorrectionInline]
     fieldsets = [
@@ -209,7 +214,5 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-@admin.register(AuthorProfile)
-class AuthorProfileAdmin(admin.ModelAdmin):
-    form = AuthorProfileAdminForm
-    list_display = ["__str__", "user"]
+# The writer's profile and the demo content's removal (imported here to register them).
+from blog import admin_workspace  # noqa: E402, F401

@@ -7,10 +7,11 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import images, signals
+        from blog import checklist, images, signals
         from blog.models import Image, Post
         from core import pagecache
 
         signals.connect_receivers()
         post_delete.connect(images.delete_image_files, sender=Image, dispatch_uid="image-files")
         pagecache.register_scheduled_change(Post.objects.next_publication)
+        checklist.register()

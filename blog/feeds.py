@@ -27,7 +27,7 @@ def feed_posts() -> QuerySet:
     """Published posts with what a feed entry needs, in a fixed number of queries."""
     return (
         Post.objects.published()
-        .select_related("author")
+        .select_related("author__profile")
         .prefetch_related(
             Prefetch("images", queryset=Image.objects.filter(is_cover=True), to_attr="covers"),
             Prefetch("tags", queryset=Tag.objects.only("name")),

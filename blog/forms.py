@@ -57,7 +57,7 @@ def image_snippet(image: Image) -> str:
 
 
 class AuthorProfileAdminForm(forms.ModelForm):
-    """The About page profile; the photo goes through the same checks as post images."""
+    """The writer's name, bio and photo; the photo goes through the same checks as post images."""
 
     photo = forms.FileField(
         required=False,
@@ -68,5 +68,9 @@ class AuthorProfileAdminForm(forms.ModelForm):
 
     class Meta:
         model = AuthorProfile
-        fields = ["user", "bio", "photo", "photo_alt"]
-        labels = {"photo_alt": "Photo alt text"}
+        fields = ["display_name", "bio", "photo", "photo_alt", "user"]
+        labels = {"photo_alt": "Photo alt text", "user": "Account"}
+        help_texts = {
+            "photo_alt": "What the photo shows, e.g. “Jane Doe smiling, in front of a bookcase”.",
+            "user": "The admin account whose posts carry this name.",
+        }

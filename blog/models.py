@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog import images
+from core import timezones
 from core.markup import plain_text, render_post_body
 
 WORDS_PER_MINUTE = 230
@@ -19,6 +20,8 @@ class Tag(models.Model):
     description = models.CharField(
         max_length=300, blank=True, help_text="One line shown at the top of the tag's page."
     )
+    # Created by `load_demo_content`; `remove_demo_content` deletes it unless the writer uses it.
+    is_demo = models.BooleanField("demo", default=False, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -61,7 +64,7 @@ class PostQuerySet(models.QuerySet):
     def for_listing(self):
         """What listing pages show, in a fixed number of queries whatever the page size."""
         return (
-            self.select_related("author")
+            self.select_related("author__profile")
             .prefetch_related(
                 models.Prefetch("tags", queryset=Tag.objects.only("name", "slug")),
                 models.Prefetch(
@@ -116,6 +119,8 @@ class Post(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Created by `load_demo_content`: never announced by email, deleted by `remove_demo_content`.
+    is_demo = models.BooleanField("demo", default=False, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -202,7 +207,8 @@ class Post(models.Model):
 
     @property
     def author_name(self) -> str:
-        return self.author.get_full_name() or self.author.get_username()
+        """The byline: the author's display name, never their login name."""
+        return author_display_name(self.author)
 
     @property
     def cover(self):
@@ -323,7 +329,36 @@ class Correction(models.Model):
         get_latest_by = "noted_at"
 
     def __str__(self):
-        return f"Correction of {timezone.localtime(self.noted_at):%d %b %Y}"
+        return f"Correction of {timezones.local(self.noted_at, 'DATE_FORMAT')}"
+
+
+def author_display_name(user) -> str:
+    """How a writer is named on every page, feed and email: never their login name.
+
+    Their profile's display name, else their full name, else the site's name (a byline reading
+    "By The Dispatch" until the writer fills in the profile). Listing querysets select
+    `author__profile`, so this costs no query.
+    """
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.display_name.strip():
+        return profile.display_name.strip()
+    return user.get_full_name().strip() or settings.SITE_NAME
+
+
+def public_name(user) -> str:
+    """The name a signed-in person's comment carries: the writer's display name for staff (never
+    their login name), a reader's full name or the name they chose when they signed up."""
+    if user.is_staff:
+        return author_display_name(user)
+    return user.get_full_name().strip() or user.get_username()
+
+
+class AuthorProfileQuerySet(models.QuerySet):
+    def for_about_page(self):
+        """The writer's own profiles; the demo author's only while the writer has none."""
+        own = self.filter(is_demo=False)
+        chosen = own if own.exists() else self.filter(is_demo=True)
+        return chosen.select_related("user").order_by("pk")
 
 
 class AuthorProfile(models.Model):
@@ -332,15 +367,29 @@ class AuthorProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
-    bio = models.TextField(help_text="Markdown. Shown on the About page.")
+    display_name = models.CharField(
+        max_length=100,
+        help_text="Your name as readers see it: in bylines, on the About page, in feeds and in "
+        "search results. Your login name is never shown.",
+    )
+    bio = models.TextField(
+        blank=True, help_text="Markdown. Who you are and what you write about: the About page."
+    )
     bio_html = models.TextField(editable=False, default="")
     photo = models.ImageField(
         upload_to=image_upload_to, blank=True, validators=[images.validate_image_upload]
     )
     photo_alt = models.CharField(max_length=250, blank=True)
+    # Created by `load_demo_content` (the fictional author); `remove_demo_content` deletes it.
+    is_demo = models.BooleanField("demo", default=False, editable=False)
+
+    objects = AuthorProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "author profile"
 
     def __str__(self):
-        return self.user.get_full_name() or self.user.get_username()
+        return author_display_name(self.user)
 
     def clean(self):
         if self.photo and not self.photo_alt.strip():
@@ -353,3 +402,21 @@ class AuthorProfile(models.Model):
             self.photo = images.sanitise_upload(self.photo)
         self.bio_html = render_post_body(self.bio)
         super().save(*args, **kwargs)
+
+
+class DemoContentLoad(models.Model):
+    """When `load_demo_content` filled the site, and when the writer removed it.
+
+    One row is enough to never load demo content again: a deleted demo post stays deleted, and
+    an emptied site is not refilled by the next `make run`.
+    """
+
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-loaded_at"]
+        get_latest_by = "loaded_at"
+
+    def __str__(self):
+        return f"Demo content loaded {self.loaded_at:%Y-%m-%d}"

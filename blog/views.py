@@ -108,7 +108,7 @@ class PostDetailView(PublishedPostMixin, DetailView):
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):
-        return Post.objects.published().select_related("author").prefetch_related("tags")
+        return Post.objects.published().select_related("author__profile").prefetch_related("tags")
 
     def get(self, request, *args, **kwargs):
         try:
@@ -166,7 +166,7 @@ class SharedPreviewView(View):
         if payload is None:
             raise Http404("This preview link is not valid or has expired.")
         post = get_object_or_404(
-            Post.objects.select_related("author").prefetch_related("tags"),
+            Post.objects.select_related("author__profile").prefetch_related("tags"),
             pk=payload["id"],
             slug=payload["slug"],
         )
@@ -248,7 +248,7 @@ class AboutView(seo.IndexedPageMixin, TemplateView):
     template_name = "blog/about.html"
 
     def get_context_data(self, **kwargs):
-        profiles = list(AuthorProfile.objects.select_related("user"))
+        profiles = list(AuthorProfile.objects.for_about_page())
         return super().get_context_data(**kwargs | {"profiles": profiles})
 
     def get_json_ld(self, context: dict) -> dict:

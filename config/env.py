@@ -6,6 +6,7 @@ module stays a flat list of assignments and these parsers can be tested on their
 
 import math
 import os
+import zoneinfo
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -79,6 +80,41 @@ def get_list(name: str, default: list[str] | None = None, environ=os.environ) ->
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def get_time_zone(name: str, default: str, environ=os.environ) -> str:
+    """An IANA time zone such as ``TIME_ZONE=Europe/Paris``: every date the writer enters or
+    reads in the admin is in it, and every page and email shows it."""
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone name such as Europe/Paris or America/New_York; "
+            f"got {raw!r}."
+        ) from None
+    return value
+
+
+def get_language_code(name: str, default: str, environ=os.environ) -> str:
+    """A language Django knows, such as ``LANGUAGE_CODE=en-us``: dates and numbers in the
+    admin and on the pages follow its formats."""
+    from django.conf.global_settings import LANGUAGES
+
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower().replace("_", "-")
+    known = {code for code, _ in LANGUAGES}
+    # A regional variant Django has no formats for ("en-us", "fr-ca") uses its language's.
+    if value not in known and value.split("-")[0] not in known:
+        raise ImproperlyConfigured(
+            f"{name} must be a language code Django knows, such as en-gb, en-us or fr; got {raw!r}."
+        )
+    return value
 
 
 def database_config(url: str | None, *, sqlite_path: Path) -> dict:

@@ -1,6 +1,7 @@
 import datetime
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CoreConfig(AppConfig):
@@ -39,3 +40,10 @@ class CoreConfig(AppConfig):
         periodic.register(
             "query-statistics", every=datetime.timedelta(days=1), run=tasks.refresh_query_statistics
         )
+
+
+class WorkspaceAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the writer's workspace as its site (core.admin_site)."""
+
+    default = False  # CoreConfig stays this module's default
+    default_site = "core.admin_site.WorkspaceAdminSite"

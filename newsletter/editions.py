@@ -209,12 +209,15 @@ def unschedule(*, edition: Edition, now: datetime.datetime) -> bool:
 
 
 def due_posts(*, now: datetime.datetime):
-    """Posts that went live recently and were never announced (the safety net's worklist)."""
+    """Posts that went live recently and were never announced (the safety net's worklist).
+
+    Demo posts are never news: subscribers do not get the fictional author's posts.
+    """
     window = datetime.timedelta(hours=settings.NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS)
     announced = Edition.objects.filter(kind=Edition.Kind.POST).values("post_id")
     return (
         Post.objects.published(now=now)
-        .filter(publish_at__gte=now - window)
+        .filter(publish_at__gte=now - window, is_demo=False)
         .exclude(pk__in=announced)
     )
 

@@ -256,3 +256,22 @@ def test_every_numeric_variable_is_read_through_a_typed_getter(name, monkeypatch
     monkeypatch.setenv(name, "lots")
     with pytest.raises(ImproperlyConfigured, match=f"^{name} must be a "):
         runpy.run_path(str(ROOT / "config" / "settings" / "base.py"))
+
+
+def test_time_zone_and_language_come_from_the_environment():
+    environ = {"TIME_ZONE": "Europe/Paris", "LANGUAGE_CODE": "en_US"}
+    assert env.get_time_zone("TIME_ZONE", "UTC", environ=environ) == "Europe/Paris"
+    assert env.get_language_code("LANGUAGE_CODE", "en-gb", environ=environ) == "en-us"
+    assert env.get_time_zone("TIME_ZONE", "UTC", environ={}) == "UTC"
+    assert env.get_language_code("LANGUAGE_CODE", "en-gb", environ={}) == "en-gb"
+
+
+def test_an_unknown_time_zone_or_language_is_refused_in_one_line():
+    result = run_manage("check", TIME_ZONE="Paris")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Refusing to start: TIME_ZONE must be a time zone name such as Europe/Paris or "
+        "America/New_York; got 'Paris'.\n"
+    )
+    with pytest.raises(ImproperlyConfigured, match="LANGUAGE_CODE must be a language code"):
+        env.get_language_code("LANGUAGE_CODE", "en-gb", environ={"LANGUAGE_CODE": "klingon"})

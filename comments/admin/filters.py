@@ -7,6 +7,8 @@ from blog.models import Post
 from comments.models import Comment
 
 AWAITING = Q(is_public=False, is_removed=False)
+# Public comments readers flagged that the author has not ruled on (needs `with_open_flags`).
+FLAGGED = Q(is_public=True, is_removed=False, open_flags__gt=0)
 
 
 class ModerationStatusFilter(admin.SimpleListFilter):
@@ -14,10 +16,17 @@ class ModerationStatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("awaiting", "Awaiting moderation"), ("public", "Public"), ("removed", "Removed")]
+        return [
+            ("review", "To review (awaiting or flagged)"),
+            ("awaiting", "Awaiting moderation"),
+            ("public", "Public"),
+            ("removed", "Removed"),
+        ]
 
     def queryset(self, request, queryset):
         match self.value():
+            case "review":
+                return queryset.filter(AWAITING | FLAGGED)
             case "awaiting":
                 return queryset.filter(AWAITING)
             case "public":

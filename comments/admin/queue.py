@@ -5,6 +5,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django_comments.models import CommentFlag
 
@@ -12,6 +13,8 @@ from comments import review
 from comments.admin.filters import AWAITING, FlaggedFilter, ModerationStatusFilter, PostFilter
 from comments.flags import with_open_flags
 from comments.models import Comment
+from core import timezones
+from core.markup import plain_text
 
 THREAD_LIMIT = 100
 OTHER_COMMENTS_LIMIT = 20
@@ -27,12 +30,17 @@ def admin_link(comment) -> str:
     return reverse("admin:comments_comment_change", args=[comment.pk])
 
 
+def shown_text(comment, length: int) -> str:
+    """The opening of a comment as readers read it: its rendered text, not its Markdown."""
+    return Truncator(plain_text(comment.comment_html)).chars(length)
+
+
 def thread_entry(comment, *, current: bool) -> str:
     entry = format_html(
         '<a href="{}">{}</a>: {} <small>({})</small>',
         admin_link(comment),
         comment.name,
-        Truncator(comment.comment).chars(120),
+        shown_text(comment, 120),
         status_label(comment),
     )
     return format_html("<strong>{}</strong>", entry) if current else entry
@@ -55,7 +63,8 @@ class CommentAdmin(admin.ModelAdmin):
     search_help_text = "Search by name, email address or text."
     actions = ["approve", "remove", "mark_spam", "mark_spam_and_block_domains"]
     fieldsets = [
-        (None, {"fields": ["post_link", "status_summary", "comment", "reader_flags"]}),
+        (None, {"fields": ["post_link", "status_summary", "rendered", "reader_flags"]}),
+        ("Text as written (Markdown)", {"fields": ["comment"], "classes": ["collapse"]}),
         ("Thread", {"fields": ["thread"]}),
         ("Other comments by this commenter", {"fields": ["other_comments"]}),
         ("Visibility", {"fields": ["is_public", "is_removed"]}),
@@ -72,6 +81,7 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = [
         "post_link",
         "status_summary",
+        "rendered",
         "reader_flags",
         "user",
         "thread",
@@ -115,7 +125,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Comment")
     def excerpt(self, comment):
-        return Truncator(comment.comment).chars(90)
+        return shown_text(comment, 90)
 
     @admin.display(description="By", ordering="user_name")
     def commenter(self, comment):
@@ -148,6 +158,13 @@ class CommentAdmin(admin.ModelAdmin):
             return format_html('<a href="{}">{}</a>', post.get_absolute_url(), post)
         return str(post)
 
+    @admin.display(description="Comment, as readers see it")
+    def rendered(self, comment):
+        # Sanitised when the comment was saved (comments.markup: nh3 allowlist).
+        return format_html(
+            '<div class="comment-rendered">{}</div>', mark_safe(comment.comment_html)
+        )
+
     @admin.display(description="Status")
     def status_summary(self, comment):
         return status_label(comment)
@@ -156,7 +173,7 @@ class CommentAdmin(admin.ModelAdmin):
     def reader_flags(self, comment):
         flags = CommentFlag.objects.filter(comment_id=comment.pk).select_related("user")
         rows = [
-            (flag.flag, flag.user.get_username(), flag.flag_date.strftime("%d %b %Y %H:%M"))
+            (flag.flag, flag.user.get_username(), timezones.local(flag.flag_date))
             for flag in flags.order_by("-flag_date")
         ]
         if not rows:
@@ -196,10 +213,10 @@ class CommentAdmin(admin.ModelAdmin):
             (
                 (
                     admin_link(other),
-                    Truncator(other.comment).chars(100),
+                    shown_text(other, 100),
                     other.content_object or "—",
                     status_label(other),
-                    other.submit_date.strftime("%d %b %Y"),
+                    timezones.local(other.submit_date, "DATE_FORMAT"),
                 )
                 for other in shown
             ),

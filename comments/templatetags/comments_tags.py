@@ -1,6 +1,6 @@
 from django import template
 
-from blog.models import Post
+from blog.models import Post, public_name
 from comments.counts import post_stats
 from comments.forms import CommentForm
 from comments.moderation import closes_at, comments_are_open
@@ -25,7 +25,7 @@ def comment_section(context, post):
     is_open = comments_are_open(post)
     return render_context(post, page, signed_in=signed_in, is_open=is_open) | {
         "orders": ORDERS,
-        "commenter_name": (user.get_full_name() or user.get_username()) if user else "",
+        "commenter_name": public_name(user) if user else "",
         "closes_at": closes_at(post),
         "form": CommentForm(post) if is_open else None,
     }

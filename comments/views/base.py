@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 
+from blog.models import public_name
 from core.origin import wants_json
 
 
@@ -36,7 +37,7 @@ def refuse(request, *, title, message, status, post=None, form=None, stamp=""):
         "form": form,
         "stamp": stamp,
         "signed_in": user is not None,
-        "commenter_name": (user.get_full_name() or user.get_username()) if user else "",
+        "commenter_name": public_name(user) if user else "",
     }
     return TemplateResponse(request, "comments/refused.html", context, status=status)
 

@@ -25,7 +25,7 @@ from django_comments_xtd import views as xtd_views
 from django_comments_xtd.models import TmpXtdComment
 from django_comments_xtd.signals import confirmation_received
 
-from blog.models import Post
+from blog.models import Post, public_name
 from comments import links, notifications, stamps, throttle
 from comments.forms import CommentForm
 from comments.models import Comment
@@ -90,7 +90,7 @@ def post_comment(request):
     user = request.user if signed_in(request) else None
     if user is not None:
         # A signed-in reader comments under the identity they proved, never a typed address.
-        data["name"] = user.get_full_name() or user.get_username()
+        data["name"] = public_name(user)
         data["email"] = user.email
         data["url"] = ""
     form = CommentForm(post, data=data)
@@ -280,7 +280,7 @@ def reply(request, cid):
         "form": CommentForm(post, comment=comment),
         "cid": cid,
         "signed_in": user is not None,
-        "commenter_name": (user.get_full_name() or user.get_username()) if user else "",
+        "commenter_name": public_name(user) if user else "",
     }
     return TemplateResponse(request, "django_comments_xtd/reply.html", context)
 

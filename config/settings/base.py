@@ -48,7 +48,8 @@ CSRF_TRUSTED_ORIGINS = env.get_list(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the machinery under one "System" section (core.admin_site).
+    "core.apps.WorkspaceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -96,6 +97,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
+]
+
+# What a single writer never needs day to day: only superusers see it, under "System" at the
+# bottom of the admin index ("app_label.model_name" or "app_label.*"; core.admin_site).
+ADMIN_SYSTEM_MODELS = [
+    "auth.*",
+    "sites.*",
+    "axes.*",
+    "django_tasks_database.*",
+    "otp_totp.*",
+    "otp_static.*",
+    "django_comments_xtd.*",
+    "core.trusteddevice",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -221,8 +235,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# Every date the writer enters or reads is in TIME_ZONE, and the admin says so; dates and
+# numbers take the formats of LANGUAGE_CODE's locale (Django's, never a hard-coded pattern).
+LANGUAGE_CODE = env.get_language_code("LANGUAGE_CODE", "en-gb")
+TIME_ZONE = env.get_time_zone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 

@@ -22,6 +22,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST, require_safe
 
 from blog.models import Post
+from core import timezones
 from core.smtp import SEND_ERRORS
 from newsletter import delivery, editions, rendering, tasks
 from newsletter.models import Edition, EditionHeadline, EditionItem, Headline, Subscriber
@@ -80,8 +81,13 @@ class ScheduleForm(forms.Form):
         label="Send at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        help_text=f"In {settings.TIME_ZONE} time.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read and entered in the site's time zone, whatever the server's clock says.
+        self.fields["send_at"].label = f"Send at ({timezones.zone_name()} time)"
+        self.fields["send_at"].help_text = timezones.zone_note()
 
 
 def readiness_problem(edition: Edition) -> str:
@@ -311,7 +317,7 @@ class EditionAdmin(admin.ModelAdmin):
         except editions.NotReady as err:
             self.message_user(request, str(err), messages.ERROR)
             return self._send_page(request, edition, form)
-        when = f"{timezone.localtime(edition.send_at):%d %B %Y, %H:%M}"
+        when = f"{timezones.local(edition.send_at)} ({timezones.zone_name()})"
         self.message_user(request, f"Scheduled for {when}.", messages.SUCCESS)
         return self._back_to(edition)
 

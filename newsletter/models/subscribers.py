@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core import timezones
 from core.addresses import normalise_email
 from newsletter.addresses import suppression_digest
 
@@ -168,4 +169,4 @@ class Suppression(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.get_reason_display()} on {self.created_at:%Y-%m-%d}"
+        return f"{self.get_reason_display()} on {timezones.local(self.created_at, 'DATE_FORMAT')}"

@@ -355,16 +355,33 @@ def test_change_page_shows_post_thread_and_other_comments_in_fixed_queries(autho
     assert len(many) == len(few)
 
 
-def test_admin_index_shows_how_many_comments_await_moderation(author_client, post):
-    add_comment(post, is_public=False)
-    add_comment(post, is_public=False)
+def test_admin_index_counts_comments_awaiting_moderation_and_flagged_ones(author_client, post):
+    held = [add_comment(post, is_public=False), add_comment(post, is_public=False)]
     flagged = add_comment(post)
+    add_comment(post)
     add_comment(post, is_public=False, is_removed=True)
     (reader,) = readers(1)
     flag(flagged, by=reader)
     html = author_client.get(reverse("admin:index")).content.decode()
-    assert f'href="{CHANGELIST}?status=awaiting">2 comments awaiting moderation</a>' in html
-    assert "1 public comment flagged by readers" in html
+    assert f'href="{CHANGELIST}?status=review">3 comments to review</a>' in html
+    assert f'href="{CHANGELIST}?status=awaiting">2 awaiting moderation</a>' in html
+    assert f'href="{CHANGELIST}?status=public&amp;flagged=yes">1 flagged by readers</a>' in html
+    queue = author_client.get(f"{CHANGELIST}?status=review")
+    shown = {comment.pk for comment in queue.context["cl"].result_list}
+    assert shown == {held[0].pk, held[1].pk, flagged.pk}
+
+
+def test_the_queue_shows_comments_rendered_not_their_markdown(author_client, post):
+    comment = add_comment(
+        post, text="I **strongly** disagree: [the budget](https://example.org/b)."
+    )
+    queue = author_client.get(CHANGELIST).content.decode()
+    excerpt = queue.split('<th class="field-excerpt">', 1)[1].split("</th>", 1)[0]
+    assert ">I strongly disagree: the budget.</a>" in excerpt
+    page = author_client.get(reverse("admin:comments_comment_change", args=[comment.pk]))
+    rendered = page.content.decode().split('<div class="comment-rendered">', 1)[1]
+    assert rendered.startswith("<p>I <strong>strongly</strong> disagree: <a")
+    assert 'href="https://example.org/b"' in rendered.split("</div>", 1)[0]
 
 
 def test_admin_index_hides_the_count_from_staff_who_cannot_see_comments(client, post):

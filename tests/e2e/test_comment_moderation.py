@@ -50,12 +50,14 @@ def test_author_approves_a_held_comment_and_readers_then_see_it(page, browser, l
 
     admin_sign_in(page, "author")
     summary = page.locator(".moderation-summary")
-    assert summary.inner_text().strip() == "1 comment awaiting moderation"
+    assert " ".join(summary.inner_text().split()) == (
+        "1 comment to review: 1 awaiting moderation, none flagged by readers."
+    )
     assert_accessible(page)
     screenshot(page, "admin-index-moderation")
 
-    summary.get_by_role("link", name="1 comment awaiting moderation").click()
-    page.wait_for_url(re.compile(r"/admin/comments/comment/\?status=awaiting$"))
+    summary.get_by_role("link", name="1 comment to review").click()
+    page.wait_for_url(re.compile(r"/admin/comments/comment/\?status=review$"))
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1
     assert "Ada Linkwell" in rows.first.inner_text()
@@ -82,8 +84,8 @@ def test_author_approves_a_held_comment_and_readers_then_see_it(page, browser, l
     page.locator(".messagelist").get_by_text("1 comment(s) published").wait_for()
     screenshot(page, "admin-moderation-approved")
     page.goto("/admin/")
-    assert page.locator(".moderation-summary").inner_text().strip() == (
-        "No comments awaiting moderation."
+    assert " ".join(page.locator(".moderation-summary").inner_text().split()) == (
+        "No comments to review: none awaiting moderation, none flagged by readers."
     )
 
     # The same reader, whose browser saw the page before: browsers revalidate public pages

@@ -3,6 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core import timezones
 from newsletter import delivery, editions
 from newsletter.models import Edition
 
@@ -31,7 +32,8 @@ class Command(BaseCommand):
         if edition.status == Edition.Status.SCHEDULED and edition.send_at > timezone.now():
             if not now:
                 raise CommandError(
-                    f"Edition {edition_id} is scheduled for {edition.send_at:%Y-%m-%d %H:%M %Z}; "
+                    f"Edition {edition_id} is scheduled for {timezones.local(edition.send_at)} "
+                    f"({timezones.zone_name()}); "
                     "use --now to send it now."
                 )
         if edition.is_editable:
