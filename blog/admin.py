@@ -7,6 +7,8 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
+from blog import revisions
+from blog.desk import WritingDeskMixin
 from blog.forms import AuthorProfileAdminForm, ImageAdminForm, image_snippet
 from blog.models import AuthorProfile, Correction, Image, OldSlug, Post, Source, Tag
 from blog.previews import preview_url
@@ -86,7 +88,7 @@ SLUG_HELP_WHEN_PUBLISHED = (
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(WritingDeskMixin, admin.ModelAdmin):
     list_display = ["title", "state", "kind", "publish_at", "featured", "author"]
     list_display_links = ["title"]
     list_filter = [PublicationStateFilter, "kind", "featured", "tags", "author"]
@@ -99,8 +101,10 @@ class PostAdmin(admin.ModelAdmin):
     list_select_related = ["author"]
     save_on_top = True
     inlines = [ImageInline, SourceInline, CorrectionInline]
+    # The first fieldset is the writing desk (templates/admin/blog/post/change_form.html).
     fieldsets = [
-        (None, {"fields": ["title", "slug", "kind", "standfirst", "body", "tags"]}),
+        (None, {"fields": ["title", "standfirst", "body"], "classes": ["desk__fields"]}),
+        ("Address and tags", {"fields": ["slug", "kind", "tags"]}),
         (
             "Publishing",
             {
@@ -128,6 +132,13 @@ class PostAdmin(admin.ModelAdmin):
     def preview_links(self, post):
         if not post.pk:
             return "Save the post to preview it."
+        if post.is_published:
+            return format_html(
+                '<a href="{}" target="_blank">Preview as readers will see it</a><br>'
+                "Published: share the post's own address, {}.",
+                reverse("admin:blog_post_preview", args=[post.pk]),
+                absolute_url(post.get_absolute_url()),
+            )
         return format_html(
             '<a href="{}" target="_blank">Preview as readers will see it</a><br>'
             "Share before publishing (works for a week, no login needed): <code>{}</code>",
@@ -142,6 +153,7 @@ class PostAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.preview_view),
                 name="blog_post_preview",
             ),
+            *self.get_desk_urls(),
             *super().get_urls(),
         ]
 
@@ -162,10 +174,25 @@ class PostAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None and obj.is_published and "slug" in form.base_fields:
             form.base_fields["slug"].help_text = SLUG_HELP_WHEN_PUBLISHED
+            # Read by static/js/writing-desk.js, which asks before the address changes.
+            form.base_fields["slug"].widget.attrs["data-published-slug"] = obj.slug
         return form
+
+    def get_object(self, request, object_id, from_field=None):
+        """The post, with a restored revision's text in the editor when a restore asked so."""
+        post = super().get_object(request, object_id, from_field)
+        if post is not None and (revision := self.revision_for_editor(request, post)):
+            post.title, post.body = revision.title or post.title, revision.body
+            post.restored_revision = revision
+        return post
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(self.desk_context(request, obj if change else None))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        revisions.record_saved(obj, request.user)
         old_slug = form.initial.get("slug")
         if change and "slug" in form.changed_data and obj.old_slugs.filter(slug=old_slug).exists():
             self.message_user(
