@@ -1,4 +1,5 @@
 import math
+import re
 import uuid
 
 from django.conf import settings
@@ -11,11 +12,14 @@ from blog import images
 from core.markup import plain_text, render_post_body
 
 WORDS_PER_MINUTE = 230
+WORD = re.compile(r"\w")
 
 
 def reading_stats(body_html: str) -> tuple[int, int]:
-    """Words in a rendered body, and the minutes a reader needs for them (at least one)."""
-    words = len(plain_text(body_html).split())
+    """Words in a rendered body, and the minutes a reader needs for them (at least one).
+
+    A dash or an ellipsis standing alone is punctuation, not a word."""
+    words = sum(1 for token in plain_text(body_html).split() if WORD.search(token))
     return words, max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 

@@ -35,7 +35,7 @@ def autosave(post: Post, *, title: str, body: str, author, now=None) -> PostRevi
             latest is not None
             and latest.kind == PostRevision.Kind.AUTOSAVE
             and latest.author_id == getattr(author, "pk", None)
-            and latest.created >= now - datetime.timedelta(seconds=AUTOSAVE_COALESCE_SECONDS)
+            and latest.created > now - datetime.timedelta(seconds=AUTOSAVE_COALESCE_SECONDS)
         ):
             latest.title, latest.body, latest.updated = title, body, now
             latest.save(update_fields=["title", "body", "updated"])
@@ -114,13 +114,13 @@ def compare(old: str, new: str) -> list[DiffLine]:
             lines += [DiffLine("same", ((False, line),)) for line in old_lines[i1:i2]]
             continue
         removed, added = old_lines[i1:i2], new_lines[j1:j2]
-        if tag == "replace" and len(removed) == len(added):
-            for before, after in zip(removed, added, strict=True):
-                old_parts, new_parts = _word_diff(before, after)
-                lines += [DiffLine("removed", old_parts), DiffLine("added", new_parts)]
-            continue
-        lines += [DiffLine("removed", ((True, line),)) for line in removed]
-        lines += [DiffLine("added", ((True, line),)) for line in added]
+        # Paragraphs replaced in order are shown word by word; the rest whole.
+        paired = min(len(removed), len(added))
+        for before, after in zip(removed[:paired], added[:paired], strict=True):
+            old_parts, new_parts = _word_diff(before, after)
+            lines += [DiffLine("removed", old_parts), DiffLine("added", new_parts)]
+        lines += [DiffLine("removed", ((True, line),)) for line in removed[paired:]]
+        lines += [DiffLine("added", ((True, line),)) for line in added[paired:]]
     return lines
 
 
