@@ -176,12 +176,11 @@
   // Restore buttons below the form: keep the editor's text as a revision first.
   for (const restore of document.querySelectorAll(".desk-revisions__restore")) {
     restore.addEventListener("submit", async (event) => {
-      if (restore.dataset.ready) return;
       event.preventDefault();
       await autosaveNow();
-      restore.dataset.ready = "1";
       leaving = true;
-      restore.requestSubmit();
+      // submit() sends the form without another submit event (this one is still being fired).
+      window.setTimeout(() => restore.submit(), 0);
     });
   }
 
