@@ -45,6 +45,18 @@ def frame_body(page):
     return page.frame_locator(".desk__frame").locator("[data-desk=body]")
 
 
+def shoot(page, name):
+    """Screenshots for a person to look at: 1280 and 390 px wide, light and dark."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=SHOTS / f"{name}-{width}-{scheme}.png")
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def drop_files(page, files):
     """Drop files on the body as a browser does: a `drop` event carrying a DataTransfer."""
     page.evaluate(
@@ -89,13 +101,7 @@ def test_typing_previews_autosaves_and_the_revision_is_there_after_leaving(page,
     assert revision.kind == PostRevision.Kind.AUTOSAVE and "*cheaper*" in revision.body
     post.refresh_from_db()
     assert post.body == "The ferry is cheap."  # autosave never touches the post
-    for width, scheme in ((1280, "light"), (1280, "dark"), (390, "light"), (390, "dark")):
-        page.emulate_media(color_scheme=scheme)
-        page.set_viewport_size({"width": width, "height": 900})
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SHOTS / f"desk-typing-{width}-{scheme}.png")
-    page.emulate_media(color_scheme="light")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    shoot(page, "desk-typing")
 
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
@@ -111,6 +117,7 @@ def test_typing_previews_autosaves_and_the_revision_is_there_after_leaving(page,
     assert page.locator(".desk-compare__text ins").first.inner_text() == "cheap."
     assert "*cheaper*" in page.locator(".desk-compare__text del").first.inner_text()
     check_page(page, page.reload())
+    shoot(page, "revision-compare")
     page.get_by_role("button", name="Restore this revision").click()
     page.wait_for_url(re.compile(r"/change/$"))
     assert "*cheaper*" in page.locator("#id_body").input_value()
@@ -171,8 +178,7 @@ def test_a_refused_image_shows_why_and_keeps_the_text(page, author):
     assert "not a JPEG, PNG, WebP or GIF" in error.inner_text()
     assert page.locator("#id_body").input_value() == "My careful paragraph, edited."
     assert not Image.objects.exists()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / "desk-refused-image-1280-light.png")
+    shoot(page, "desk-refused-image")
 
 
 def test_shortcuts_mark_bold_italic_and_links(page, author):
@@ -229,17 +235,26 @@ def test_an_image_without_alt_text_is_kept_after_the_failed_save(page, author, t
     page.locator(".errornote").wait_for()
     assert "Kept: harbour.jpg" in page.locator(".kept-upload").inner_text()
     assert page.get_by_label("Body:", exact=True).input_value() == "Text that must survive."
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator(".kept-upload").scroll_into_view_if_needed()
-    page.screenshot(path=SHOTS / "kept-upload-1280-light.png")
+    shoot(page, "kept-upload")
     page.locator("#id_images-0-alt_text").fill("The harbour in the rain")
     with page.expect_navigation():
         page.get_by_role("button", name="Save and continue editing").first.click()
     assert Image.objects.get().alt_text == "The harbour in the rain"
 
 
-def test_the_desk_fits_a_phone(page, author):
+def test_the_desk_fits_a_phone_and_lists_revisions(page, author):
     post = PostFactory(author=author, draft=True)
+    for minute in range(3):
+        revisions.record(
+            post,
+            title=post.title,
+            body=f"Version {minute}.",
+            author=author,
+            kind="autosave" if minute else "saved",
+        )
     sign_in(page)
-    open_desk(page, post)
+    check_page(page, open_desk(page, post))
     screenshot(page, "writing-desk")
+    page.locator(".desk-revisions").scroll_into_view_if_needed()
+    shoot(page, "desk-revisions")
