@@ -198,6 +198,8 @@ class PostAdmin(WritingDeskMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if not change:
+            revisions.attach_new_text(obj, request.user, request.POST.get("desk_revision", ""))
         revisions.record_saved(obj, request.user)
         old_slug = form.initial.get("slug")
         if change and "slug" in form.changed_data and obj.old_slugs.filter(slug=old_slug).exists():
@@ -209,7 +211,10 @@ class PostAdmin(WritingDeskMixin, admin.ModelAdmin):
             )
 
     def get_changeform_initial_data(self, request):
-        return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+        initial = {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+        if text := self.new_text_for_editor(request):
+            initial |= {"title": text.title, "body": text.body}
+        return initial
 
     def view_on_site(self, post):
         return post.get_absolute_url() if post.is_published else None

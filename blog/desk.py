@@ -32,6 +32,7 @@ from core.origin import is_same_origin
 
 MAX_BODY_CHARACTERS = 300_000
 REVISIONS_SHOWN = 20
+NEW_TEXTS_SHOWN = 5
 
 # The preview pane is one of our own pages framed by the editor: the one place we allow that.
 FRAME_POLICY = {
@@ -89,6 +90,7 @@ class WritingDeskMixin:
         return [
             path("desk/preview/", wrap(self.desk_preview), name="blog_post_desk_preview"),
             path("desk/frame/", wrap(self.desk_frame), name="blog_post_desk_frame"),
+            path("desk/autosave/", wrap(self.desk_autosave_new), name="blog_post_autosave_new"),
             path("<int:pk>/desk/autosave/", wrap(self.desk_autosave), name="blog_post_autosave"),
             path("<int:pk>/desk/images/", wrap(self.desk_upload), name="blog_post_desk_upload"),
             path(
@@ -144,7 +146,17 @@ class WritingDeskMixin:
     @method_decorator(require_POST)
     def desk_autosave(self, request, pk):
         """Keep the editor's text as a revision. Never touches the post itself."""
-        post = self._editable_post(request, pk)
+        return self._autosave(request, self._editable_post(request, pk))
+
+    @method_decorator(same_origin_only)
+    @method_decorator(require_POST)
+    def desk_autosave_new(self, request):
+        """The same for a post not saved yet: the revision is the writer's until it is."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return self._autosave(request, None)
+
+    def _autosave(self, request, post: Post | None):
         form = DeskTextForm(request.POST)
         if not form.is_valid():
             return JsonResponse({"errors": form_errors(form)}, status=400)
@@ -153,17 +165,14 @@ class WritingDeskMixin:
             title=form.cleaned_data["title"],
             body=form.cleaned_data["body"],
             author=request.user,
+            continuing=request.POST.get("revision", ""),
         )
         if revision is None:
             return JsonResponse({"saved": False, "label": "No changes to autosave"})
-        return JsonResponse(
-            {
-                "saved": True,
-                "revision": revision.pk,
-                "label": saved_label(revision.updated),
-                "compare_url": reverse("admin:blog_post_revision", args=[post.pk, revision.pk]),
-            }
-        )
+        answer = {"saved": True, "revision": revision.pk, "label": saved_label(revision.updated)}
+        if post is not None:
+            answer["compare_url"] = reverse("admin:blog_post_revision", args=[post.pk, revision.pk])
+        return JsonResponse(answer)
 
     @method_decorator(same_origin_only)
     @method_decorator(require_POST)
@@ -189,7 +198,14 @@ class WritingDeskMixin:
         }
         frame_url = reverse("admin:blog_post_desk_frame")
         if post is None:
-            return context | {"desk_frame_url": frame_url}
+            continued = self.new_text_for_editor(request)
+            started = revisions.revisions_of(None, request.user)
+            return context | {
+                "desk_frame_url": frame_url,
+                "desk_autosave_url": reverse("admin:blog_post_autosave_new"),
+                "desk_revision": continued,
+                "new_texts": [text for text in started[:NEW_TEXTS_SHOWN] if text != continued],
+            }
         shown = list(post.revisions.select_related("author")[:REVISIONS_SHOWN])
         newer = shown[0] if shown and shown[0].updated > post.updated_at else None
         if newer is not None and (newer.title, newer.body) == (post.title, post.body):
@@ -242,6 +258,13 @@ class WritingDeskMixin:
             messages.WARNING,
         )
         return HttpResponseRedirect(f"{change_url}?revision={revision.pk}")
+
+    def new_text_for_editor(self, request) -> PostRevision | None:
+        """On the add page: the writer's autosaved new text they chose to continue, or (the
+        form came back with errors) the one this page was autosaving into."""
+        if request.method == "POST":
+            return revisions.new_text(request.user, request.POST.get("desk_revision", ""))
+        return revisions.new_text(request.user, request.GET.get("revision", ""))
 
     def revision_for_editor(self, request, post: Post) -> PostRevision | None:
         """The revision a restore put into the editor (a published post, not yet saved)."""

@@ -279,7 +279,10 @@ class PostRevision(models.Model):
         SAVED = "saved", "Saved"
         BEFORE_RESTORE = "before_restore", "Before a restore"
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    # None while the post is still being written for the first time (the admin's add page).
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="revisions", null=True, blank=True
+    )
     title = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.AUTOSAVE)
@@ -292,7 +295,10 @@ class PostRevision(models.Model):
     class Meta:
         ordering = ["-updated", "-id"]
         get_latest_by = ["updated", "id"]
-        indexes = [models.Index(fields=["post", "-updated"], name="revision_post_updated_idx")]
+        indexes = [
+            models.Index(fields=["post", "-updated"], name="revision_post_updated_idx"),
+            models.Index(fields=["author", "post", "-updated"], name="revision_author_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {timezone.localtime(self.updated):%d %b %Y %H:%M}"

@@ -19,17 +19,32 @@ AUTOSAVE_COALESCE_SECONDS = 60
 KEEP_REVISIONS = 50
 
 
-def autosave(post: Post, *, title: str, body: str, author, now=None) -> PostRevision | None:
+def revisions_of(post: Post | None, author):
+    """A post's revisions; for a post not saved yet, the writer's own revisions of new text."""
+    if post is None:
+        return PostRevision.objects.filter(post=None, author=author)
+    return post.revisions.all()
+
+
+def autosave(post: Post | None, *, title: str, body: str, author, continuing="", now=None):
     """Keep what the writer is typing as a revision; None when nothing changed.
 
-    Unchanged text (the same as the post, or as the latest revision) makes no revision.
+    `post` is None on the page of a post not saved yet: the revision then belongs to the
+    writer until the post is saved (`attach_new_text`), and that page's own earlier revision
+    (`continuing`) is the one it may fold into, never another page's. Unchanged text (the same
+    as the post, or as the latest revision) makes no revision.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        latest = post.revisions.select_for_update().first()
+        if post is None:
+            latest = new_text(author, continuing)
+        else:
+            latest = post.revisions.select_for_update().first()
         if latest is not None and (latest.title, latest.body) == (title, body):
             return None
-        if latest is None and (post.title, post.body) == (title, body):
+        if latest is None and post is not None and (post.title, post.body) == (title, body):
+            return None
+        if latest is None and post is None and not (title.strip() or body.strip()):
             return None
         if (
             latest is not None
@@ -45,15 +60,29 @@ def autosave(post: Post, *, title: str, body: str, author, now=None) -> PostRevi
         )
 
 
-def record(post: Post, *, title: str, body: str, author, kind: str, now=None) -> PostRevision:
+def record(post: Post | None, *, title: str, body: str, author, kind: str, now=None):
     """A new revision, then the oldest ones beyond `KEEP_REVISIONS` go."""
     now = now or timezone.now()
     revision = PostRevision.objects.create(
         post=post, title=title, body=body, author=author, kind=kind, created=now, updated=now
     )
-    stale = post.revisions.values_list("pk", flat=True)[KEEP_REVISIONS:]
+    stale = revisions_of(post, author).values_list("pk", flat=True)[KEEP_REVISIONS:]
     PostRevision.objects.filter(pk__in=list(stale)).delete()
     return revision
+
+
+def new_text(author, pk) -> PostRevision | None:
+    """One of the writer's revisions of a post not saved yet."""
+    if not str(pk).isdigit():
+        return None
+    return revisions_of(None, author).filter(pk=pk).first()
+
+
+def attach_new_text(post: Post, author, pk) -> None:
+    """The post was saved for the first time: the revision its page autosaved becomes its own."""
+    if (revision := new_text(author, pk)) is not None:
+        revision.post = post
+        revision.save(update_fields=["post"])
 
 
 def record_saved(post: Post, author) -> PostRevision | None:

@@ -31,8 +31,13 @@
     });
   }
 
+  // On a post not saved yet: the revision this page autosaves into, sent with the form so
+  // the saved post keeps it.
+  const revisionHolder = desk.querySelector("[data-desk=revision]");
+
   function textData() {
     const data = new FormData();
+    if (revisionHolder) data.set("revision", revisionHolder.value);
     data.set("title", title.value);
     data.set("standfirst", standfirst ? standfirst.value : "");
     data.set("body", body.value);
@@ -119,6 +124,7 @@
       const answer = await response.json();
       lastAutosaved = sent;
       if (answer.saved) setStatus(answer.label);
+      if (answer.saved && revisionHolder) revisionHolder.value = String(answer.revision);
     } catch (error) {
       setStatus("Autosave failed (offline?); your text is still here and it will try again.");
     }

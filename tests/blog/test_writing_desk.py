@@ -474,8 +474,98 @@ def test_the_editor_loads_the_desk_script_and_styles_from_our_static_files(autho
     page = author_client.get(reverse("admin:blog_post_add")).content.decode()
     assert "/static/js/writing-desk.js" in page and "/static/css/writing-desk.css" in page
     assert 'data-preview-url="/admin/blog/post/desk/preview/"' in page
-    assert "data-autosave-url" not in page  # a post that does not exist yet has no revisions
+    assert 'data-autosave-url="/admin/blog/post/desk/autosave/"' in page
+    assert "data-upload-url" not in page  # images need a post to belong to
 
 
 def _upload(name, content):
     return SimpleUploadedFile(name, content)
+
+
+# A post not saved yet: its autosaves belong to the writer until the first save
+
+
+def new_autosave_url():
+    return reverse("admin:blog_post_autosave_new")
+
+
+def test_text_of_a_post_not_saved_yet_is_autosaved_for_its_writer(author_client):
+    response = author_client.post(
+        new_autosave_url(), {"title": "Ferries", "body": "First words."}, headers=SAME_SITE
+    )
+    assert response.status_code == 200
+    revision = PostRevision.objects.get()
+    assert response.json()["revision"] == revision.pk
+    assert (revision.post, revision.author, revision.body) == (
+        None,
+        author_client.author,
+        "First words.",
+    )
+    assert not Post.objects.exists()
+
+
+def test_a_new_texts_autosaves_fold_only_into_that_pages_own_revision(author_client):
+    first = author_client.post(
+        new_autosave_url(), {"title": "A", "body": "One"}, headers=SAME_SITE
+    ).json()["revision"]
+    author_client.post(
+        new_autosave_url(),
+        {"title": "A", "body": "One two", "revision": first},
+        headers=SAME_SITE,
+    )
+    other_page = author_client.post(
+        new_autosave_url(), {"title": "B", "body": "Another post"}, headers=SAME_SITE
+    ).json()["revision"]
+    assert other_page != first
+    assert dict(PostRevision.objects.values_list("title", "body")) == {
+        "A": "One two",
+        "B": "Another post",
+    }
+
+
+def test_an_empty_new_page_autosaves_nothing(author_client):
+    author_client.post(new_autosave_url(), {"title": "", "body": ""}, headers=SAME_SITE)
+    assert not PostRevision.objects.exists()
+
+
+def test_new_text_autosave_needs_the_add_permission_and_our_origin(client):
+    client.force_login(UserFactory(username="moderator", is_staff=True))
+    response = client.post(new_autosave_url(), {"body": "B"}, headers=SAME_SITE)
+    assert response.status_code == 403
+    client.force_login(StaffFactory(username="author"))
+    assert client.post(new_autosave_url(), {"body": "B"}, headers=OTHER_SITE).status_code == 403
+    assert client.get(new_autosave_url()).status_code == 405
+    assert not PostRevision.objects.exists()
+
+
+def test_the_add_page_offers_the_writers_unsaved_texts_and_continues_one(author_client):
+    mine = revisions.autosave(
+        None, title="Ferries", body="Unsaved words.", author=author_client.author
+    )
+    revisions.autosave(
+        None, title="Not mine", body="Theirs.", author=StaffFactory(username="other")
+    )
+    page = author_client.get(reverse("admin:blog_post_add")).content.decode()
+    assert f'href="?revision={mine.pk}"' in page and "Not mine" not in page
+    response = author_client.get(reverse("admin:blog_post_add"), {"revision": mine.pk})
+    form = response.context["adminform"].form
+    assert form["body"].value() == "Unsaved words." and form["title"].value() == "Ferries"
+    assert f'name="desk_revision" value="{mine.pk}"' in response.content.decode()
+
+
+def test_another_writers_unsaved_text_cannot_be_opened(author_client):
+    theirs = revisions.autosave(None, title="T", body="Theirs.", author=StaffFactory(username="x"))
+    response = author_client.get(reverse("admin:blog_post_add"), {"revision": theirs.pk})
+    assert response.context["adminform"].form["body"].value() is None
+
+
+def test_the_first_save_makes_the_autosaved_text_the_posts_own_revision(author_client):
+    from tests.blog.test_admin import post_form
+
+    text = revisions.autosave(None, title="Draft", body="Early words.", author=author_client.author)
+    data = post_form(author_client.author, status="draft", desk_revision=text.pk)
+    author_client.post(reverse("admin:blog_post_add"), data)
+    post = Post.objects.get()
+    text.refresh_from_db()
+    assert text.post == post
+    assert [r.kind for r in post.revisions.all()] == ["saved", "autosave"]
