@@ -6,6 +6,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from blog import revisions
@@ -213,7 +214,7 @@ class PostAdmin(WritingDeskMixin, admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         initial = {"author": request.user.pk, **super().get_changeform_initial_data(request)}
         if text := self.new_text_for_editor(request):
-            initial |= {"title": text.title, "body": text.body}
+            initial |= {"title": text.title, "slug": slugify(text.title), "body": text.body}
         return initial
 
     def view_on_site(self, post):

@@ -67,8 +67,9 @@ def drop_files(page, files):
                 transfer.items.add(new File([bytes], file.name, { type: file.type }));
             }
             const body = document.querySelector("#id_body");
-            body.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
-            body.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            const init = { dataTransfer: transfer, bubbles: true, cancelable: true };
+            body.dispatchEvent(new DragEvent("dragover", init));
+            body.dispatchEvent(new DragEvent("drop", init));
         }""",
         [
             {"name": name, "type": kind, "data": base64.b64encode(content).decode()}
@@ -258,3 +259,26 @@ def test_the_desk_fits_a_phone_and_lists_revisions(page, author):
     screenshot(page, "writing-desk")
     page.locator(".desk-revisions").scroll_into_view_if_needed()
     shoot(page, "desk-revisions")
+
+
+def test_a_new_post_is_autosaved_before_its_first_save_and_can_be_continued(page, author):
+    sign_in(page)
+    page.goto("/admin/blog/post/add/")
+    page.get_by_label("Title:", exact=True).fill("Ferries before flyovers")
+    page.get_by_label("Body:", exact=True).fill("The ferry costs less than a lane of motorway.")
+    page.locator("[data-desk=status]").filter(has_text="Autosaved at").wait_for(timeout=10_000)
+    assert PostRevision.objects.get(post=None).title == "Ferries before flyovers"
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto("/admin/")
+    check_page(page, page.goto("/admin/blog/post/add/"))
+    page.get_by_role("link", name="Ferries before flyovers").click()
+    page.wait_for_url(re.compile(r"\?revision=\d+$"))
+    body = page.get_by_label("Body:", exact=True)
+    assert body.input_value() == "The ferry costs less than a lane of motorway."
+    assert page.get_by_label("Slug").input_value() == "ferries-before-flyovers"
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and continue editing").first.click()
+    post = Post.objects.get()
+    assert post.body == "The ferry costs less than a lane of motorway."
+    assert not PostRevision.objects.filter(post=None).exists()
