@@ -45,13 +45,16 @@ def frame_body(page):
     return page.frame_locator(".desk__frame").locator("[data-desk=body]")
 
 
-def shoot(page, name):
-    """Screenshots for a person to look at: 1280 and 390 px wide, light and dark."""
+def shoot(page, name, focus=None):
+    """Screenshots for a person to look at: 1280 and 390 px wide, light and dark, scrolled to
+    the `focus` selector when given."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         for width in (1280, 390):
             page.set_viewport_size({"width": width, "height": 900})
+            if focus:
+                page.locator(focus).first.evaluate("(element) => element.scrollIntoView()")
             page.screenshot(path=SHOTS / f"{name}-{width}-{scheme}.png")
     page.emulate_media(color_scheme="light")
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -236,8 +239,7 @@ def test_an_image_without_alt_text_is_kept_after_the_failed_save(page, author, t
     page.locator(".errornote").wait_for()
     assert "Kept: harbour.jpg" in page.locator(".kept-upload").inner_text()
     assert page.get_by_label("Body:", exact=True).input_value() == "Text that must survive."
-    page.locator(".kept-upload").scroll_into_view_if_needed()
-    shoot(page, "kept-upload")
+    shoot(page, "kept-upload", focus=".field-file")
     page.locator("#id_images-0-alt_text").fill("The harbour in the rain")
     with page.expect_navigation():
         page.get_by_role("button", name="Save and continue editing").first.click()
@@ -257,8 +259,7 @@ def test_the_desk_fits_a_phone_and_lists_revisions(page, author):
     sign_in(page)
     check_page(page, open_desk(page, post))
     screenshot(page, "writing-desk")
-    page.locator(".desk-revisions").scroll_into_view_if_needed()
-    shoot(page, "desk-revisions")
+    shoot(page, "desk-revisions", focus=".desk-revisions")
 
 
 def test_a_new_post_is_autosaved_before_its_first_save_and_can_be_continued(page, author):
