@@ -7,8 +7,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from blog import revisions
+from blog.desk import WritingDeskMixin
 from blog.forms import ImageAdminForm, image_snippet
 from blog.models import Correction, Image, OldSlug, Post, Source, Tag
 from blog.previews import preview_url
@@ -91,21 +94,22 @@ SLUG_HELP_WHEN_PUBLISHED = (
 
 
 @admin.register(Post)
-class PostAdmin(ZoneNotedDatesMixin, admin.ModelAdmin):
+class PostAdmin(WritingDeskMixin, ZoneNotedDatesMixin, admin.ModelAdmin):
     list_display = ["title", "state", "kind", "publish_at", "featured", "author"]
     list_display_links = ["title"]
     list_filter = [PublicationStateFilter, "kind", "featured", "tags", "author"]
     search_fields = ["title", "standfirst", "body"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["tags"]
     readonly_fields = ["created_at", "updated_at", "reading_minutes", "preview_links"]
     actions = ["publish_now", "unpublish"]
     list_select_related = ["author__profile"]
     save_on_top = True
     inlines = [ImageInline, SourceInline, CorrectionInline]
+    # The first fieldset is the writing desk (templates/admin/blog/post/change_form.html).
     fieldsets = [
-        (None, {"fields": ["title", "slug", "kind", "standfirst", "body", "tags"]}),
+        (None, {"fields": ["title", "standfirst", "body"], "classes": ["desk__fields"]}),
+        ("Address and tags", {"fields": ["slug", "kind", "tags"]}),
         (
             "Publishing",
             {
@@ -133,6 +137,13 @@ class PostAdmin(ZoneNotedDatesMixin, admin.ModelAdmin):
     def preview_links(self, post):
         if not post.pk:
             return "Save the post to preview it."
+        if post.is_published:
+            return format_html(
+                '<a href="{}" target="_blank">Preview as readers will see it</a><br>'
+                "Published: share the post's own address, {}.",
+                reverse("admin:blog_post_preview", args=[post.pk]),
+                absolute_url(post.get_absolute_url()),
+            )
         return format_html(
             '<a href="{}" target="_blank">Preview as readers will see it</a><br>'
             "Share before publishing (works for a week, no login needed): <code>{}</code>",
@@ -147,6 +158,7 @@ class PostAdmin(ZoneNotedDatesMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.preview_view),
                 name="blog_post_preview",
             ),
+            *self.get_desk_urls(),
             *super().get_urls(),
         ]
 
@@ -167,10 +179,33 @@ class PostAdmin(ZoneNotedDatesMixin, admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None and obj.is_published and "slug" in form.base_fields:
             form.base_fields["slug"].help_text = SLUG_HELP_WHEN_PUBLISHED
+            # Read by static/js/writing-desk.js, which asks before the address changes.
+            form.base_fields["slug"].widget.attrs["data-published-slug"] = obj.slug
         return form
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        """Tags as checkboxes: a writer's handful of tags, one click each, readable by axe."""
+        if db_field.name == "tags":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The post, with a restored revision's text in the editor when a restore asked so."""
+        post = super().get_object(request, object_id, from_field)
+        if post is not None and (revision := self.revision_for_editor(request, post)):
+            post.title, post.body = revision.title or post.title, revision.body
+            post.restored_revision = revision
+        return post
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(self.desk_context(request, obj if change else None))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if not change:
+            revisions.attach_new_text(obj, request.user, request.POST.get("desk_revision", ""))
+        revisions.record_saved(obj, request.user)
         old_slug = form.initial.get("slug")
         if change and "slug" in form.changed_data and obj.old_slugs.filter(slug=old_slug).exists():
             self.message_user(
@@ -181,7 +216,10 @@ class PostAdmin(ZoneNotedDatesMixin, admin.ModelAdmin):
             )
 
     def get_changeform_initial_data(self, request):
-        return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+        initial = {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+        if text := self.new_text_for_editor(request):
+            initial |= {"title": text.title, "slug": slugify(text.title), "body": text.body}
+        return initial
 
     def view_on_site(self, post):
         return post.get_absolute_url() if post.is_published else None

@@ -1,4 +1,5 @@
 import math
+import re
 import uuid
 
 from django.conf import settings
@@ -12,6 +13,15 @@ from core import timezones
 from core.markup import plain_text, render_post_body
 
 WORDS_PER_MINUTE = 230
+WORD = re.compile(r"\w")
+
+
+def reading_stats(body_html: str) -> tuple[int, int]:
+    """Words in a rendered body, and the minutes a reader needs for them (at least one).
+
+    A dash or an ellipsis standing alone is punctuation, not a word."""
+    words = sum(1 for token in plain_text(body_html).split() if WORD.search(token))
+    return words, max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
 class Tag(models.Model):
@@ -100,6 +110,13 @@ class Post(models.Model):
         help_text="Markdown. Each line is a paragraph; “> ” starts a quote, “## ” a subheading."
     )
     body_html = models.TextField(editable=False, default="")
+    last_public_slug = models.SlugField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="The slug the post had when it was last public: kept while it is back in "
+        "draft, so a rename there still leaves a redirect from the address readers were sent.",
+    )
     reading_minutes = models.PositiveSmallIntegerField(editable=False, default=1)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
@@ -148,23 +165,44 @@ class Post(models.Model):
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
         self.body_html = render_post_body(self.body)
-        words = len(plain_text(self.body_html).split())
-        self.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        self.reading_minutes = reading_stats(self.body_html)[1]
         with transaction.atomic():
-            public_slug = self._stored_public_slug()
+            stored_slug, public_slug = self._stored_slugs()
+            if self.is_published:
+                self.last_public_slug = self.slug
+            elif public_slug:
+                self.last_public_slug = public_slug
             super().save(*args, **kwargs)
-            if public_slug not in (None, self.slug):
-                OldSlug.objects.update_or_create(slug=public_slug, defaults={"post": self})
+            if stored_slug not in (None, self.slug):
+                if public_slug not in (None, self.slug):
+                    OldSlug.objects.update_or_create(slug=public_slug, defaults={"post": self})
                 # Renamed back: its current slug is no longer an old one.
                 self.old_slugs.filter(slug=self.slug).delete()
 
-    def _stored_public_slug(self) -> str | None:
-        """The slug readers may have been sent, if the stored post is public: drafts and scheduled
-        posts were never at a public address, so renaming them leaves nothing behind."""
+    def _stored_slugs(self) -> tuple[str | None, str | None]:
+        """The stored slug, and the slug readers may have been sent: the stored one if the
+        stored post is public, else the one it had when it was last public. A post that was never
+        public (a draft, a post still scheduled) was never at a public address, so renaming it
+        leaves nothing.
+
+        Publish, take back to draft, rename, publish again: the first address still redirects.
+        """
         if self.pk is None:
-            return None
-        stored = type(self).objects.published().filter(pk=self.pk)
-        return stored.values_list("slug", flat=True).first()
+            return None, None
+        stored = (
+            type(self)
+            .objects.filter(pk=self.pk)
+            .values("slug", "status", "publish_at", "last_public_slug")
+            .first()
+        )
+        if stored is None:
+            return None, None
+        public = (
+            stored["status"] == self.Status.PUBLISHED
+            and stored["publish_at"] is not None
+            and stored["publish_at"] <= timezone.now()
+        )
+        return stored["slug"], stored["slug"] if public else stored["last_public_slug"] or None
 
     def get_absolute_url(self):
         when = timezone.localtime(self.publish_at or self.created_at or timezone.now())
@@ -235,6 +273,41 @@ class OldSlug(models.Model):
 
     def __str__(self):
         return self.slug
+
+
+class PostRevision(models.Model):
+    """A copy of a post's title and text: autosaved while the writer types, or kept on a save
+    or before a restore, so no version is ever lost. Revisions never change the post itself;
+    `blog.revisions` makes, bounds and restores them."""
+
+    class Kind(models.TextChoices):
+        AUTOSAVE = "autosave", "Autosaved"
+        SAVED = "saved", "Saved"
+        BEFORE_RESTORE = "before_restore", "Before a restore"
+
+    # None while the post is still being written for the first time (the admin's add page).
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="revisions", null=True, blank=True
+    )
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.AUTOSAVE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated", "-id"]
+        get_latest_by = ["updated", "id"]
+        indexes = [
+            models.Index(fields=["post", "-updated"], name="revision_post_updated_idx"),
+            models.Index(fields=["author", "post", "-updated"], name="revision_author_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {timezone.localtime(self.updated):%d %b %Y %H:%M}"
 
 
 def image_upload_to(instance, filename):

@@ -5,6 +5,10 @@ email clients, so single line breaks between ordinary lines become paragraph bre
 Markdown runs. Lists, quotes, headings, tables and code keep their Markdown meaning.
 Whatever Markdown lets through (it passes raw HTML) is then cleaned by nh3 against an
 explicit allowlist.
+
+Punctuation is made typographic as it renders (Python-Markdown's `smarty`): straight quotes
+curl, `--` and `---` become en and em dashes, `...` an ellipsis. Code spans and blocks keep
+exactly what was typed.
 """
 
 import html as html_lib
@@ -56,7 +60,7 @@ def lines_to_paragraphs(source: str) -> str:
 def render_post_body(source: str) -> str:
     html = markdown.markdown(
         lines_to_paragraphs(source),
-        extensions=["fenced_code", "tables", "sane_lists"],
+        extensions=["fenced_code", "tables", "sane_lists", "smarty"],
         output_format="html",
     )
     return nh3.clean(

@@ -205,3 +205,51 @@ def test_the_post_page_in_the_admin_lists_its_old_addresses(author_client):
     rename(post, "second-name")
     page = author_client.get(reverse("admin:blog_post_change", args=[post.pk])).content.decode()
     assert "first-name" in page
+
+
+def test_publish_unpublish_rename_republish_keeps_the_first_address(client):
+    """The known gap: taken back to draft, renamed there, published again; readers sent the
+    first address still arrive at the post."""
+    post = PostFactory(slug="first-name")
+    first_url = post.get_absolute_url()
+    post.status = Post.Status.DRAFT
+    post.save()
+    rename(post, "second-name")
+    post.status = Post.Status.PUBLISHED
+    post.save()
+    response = client.get(first_url)
+    assert response.status_code == 301
+    assert response["Location"] == post.get_absolute_url()
+    assert list(post.old_slugs.values_list("slug", flat=True)) == ["first-name"]
+
+
+def test_a_scheduled_post_that_went_live_unpublished_and_renamed_keeps_its_address(client):
+    """Public by the clock alone (no save when `publish_at` passed), then taken back."""
+    post = PostFactory(slug="went-live", scheduled=True)
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now() - datetime.timedelta(hours=1))
+    post.refresh_from_db()
+    first_url = post.get_absolute_url()
+    post.status = Post.Status.DRAFT
+    post.save()
+    rename(post, "renamed-in-draft")
+    post.status = Post.Status.PUBLISHED
+    post.save()
+    assert client.get(first_url)["Location"] == post.get_absolute_url()
+
+
+def test_renames_while_back_in_draft_record_only_the_public_address():
+    post = PostFactory(slug="public-name")
+    post.status = Post.Status.DRAFT
+    post.save()
+    rename(post, "working-name")
+    rename(post, "final-name")
+    assert list(post.old_slugs.values_list("slug", flat=True)) == ["public-name"]
+
+
+def test_renamed_back_to_its_public_address_while_in_draft_lists_no_old_address():
+    post = PostFactory(slug="public-name")
+    post.status = Post.Status.DRAFT
+    post.save()
+    rename(post, "working-name")
+    rename(post, "public-name")
+    assert not post.old_slugs.exists()

@@ -60,8 +60,7 @@ def test_author_writes_previews_schedules_and_publishes_with_a_cover(
         "> “We will run boats every ten minutes,” the mayor said.\n\n"
         "What do you think? Let me know in the comments below."
     )
-    page.locator("#id_tags_from").select_option(label="Transit")
-    page.locator("#id_tags_add").click()
+    page.get_by_label("Transit").check()
     page.get_by_text("Add another Image").click()
     page.locator("#id_images-0-file").set_input_files(str(cover_jpeg))
     page.locator("#id_images-0-alt_text").fill("Ferries crossing a blue harbour at dusk")
