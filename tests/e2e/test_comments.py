@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _comment_settings(settings):
-    settings.COMMENTS_RATE_LIMIT_PER_MINUTE = 100
+    settings.COMMENTS_PER_NETWORK_PER_MINUTE = 100
 
 
 @pytest.fixture
