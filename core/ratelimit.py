@@ -105,9 +105,7 @@ def take(limits, *, now: float | None = None) -> tuple[Limit, int] | None:
         counted.append(current_key)
         previous = cache.get(previous_key, 0)
         if current + previous * (1 - position / limit.period) > limit.limit:
-            wait = seconds_to_wait(
-                limit, current=current - 1, previous=previous, position=position
-            )
+            wait = seconds_to_wait(limit, current=current - 1, previous=previous, position=position)
             refused.append((wait, limit))
     if not refused:
         return None

@@ -16,9 +16,7 @@ def signed_in(request) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
 
 
-def refuse(
-    request, *, title, message, status, post=None, form=None, stamp="", retry_after=None
-):
+def refuse(request, *, title, message, status, post=None, form=None, stamp="", retry_after=None):
     """A refusal the reader understands: a page without JavaScript, JSON with it.
 
     With a form, the page shows it again filled in, with a fresh `stamp` if one is given

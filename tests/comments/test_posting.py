@@ -9,7 +9,7 @@ from django_comments_xtd.models import BlackListedDomain
 from comments.forms import CommentForm
 from comments.models import BlockedWord, Comment
 from comments.signals import newsletter_consent_given
-from tests.comments.support import JSON, ORIGIN, add_comment, form_data, link_in, post_comment
+from tests.comments.support import JSON, ORIGIN, add_comment, link_in, post_comment
 from tests.factories import PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
