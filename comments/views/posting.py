@@ -294,14 +294,7 @@ def reply(request, cid):
     if not comments_are_open(post):
         return refuse_closed(request, post)
     if not comment.allow_thread():
-        return refuse(
-            request,
-            title="This comment takes no more replies",
-            message="The discussion under it is as deep as it can go: reply to the comment "
-            "above it instead.",
-            status=403,
-            post=post,
-        )
+        return too_deep(request, comment, post)
     user = request.user if signed_in(request) else None
     context = {
         "comment": comment,
@@ -311,6 +304,16 @@ def reply(request, cid):
         "commenter_name": (user.get_full_name() or user.get_username()) if user else "",
     }
     return TemplateResponse(request, "django_comments_xtd/reply.html", context)
+
+
+def too_deep(request, comment, post):
+    """Replies nest COMMENTS_MAX_THREAD_LEVEL deep: the page says so and offers the reply
+    one level up (to the comment this one answers), in the site's layout."""
+    parent = None
+    if comment.parent_id != comment.pk:
+        parent = Comment.objects.public().filter(pk=comment.parent_id).first()
+    context = {"comment": comment, "post": post, "parent": parent}
+    return TemplateResponse(request, "comments/too_deep.html", context, status=403)
 
 
 @never_cache

@@ -291,7 +291,9 @@ def test_readers_flagging_on_the_site_hide_the_comment(client, post, settings):
     comment = add_comment(post, text="Something rude")
     for number, reader in enumerate(readers(3), start=1):
         client.force_login(reader)
-        response = client.post(reverse("comments-flag", args=[comment.pk]), headers=ORIGIN)
+        response = client.post(
+            reverse("comments-flag", args=[comment.pk]), {"reason": "abuse"}, headers=ORIGIN
+        )
         assert response.status_code == 302
         assert refreshed(comment).is_public is (number < 3)
 
