@@ -57,6 +57,18 @@ def shoot_discussion(page, name: str, *, whole=True):
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def shoot_page(page, name: str):
+    """The whole page at 1280 and 390 px, light and dark."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=SCREENSHOTS / f"{name}-{width}-{scheme}.png", full_page=True)
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def test_like_works_in_place(page, post, reader):
     comment = add_comment(post, text="Ferries are the answer.", user_name="Ann Reader")
     page.goto(post.get_absolute_url())
@@ -128,13 +140,16 @@ def test_flag_asks_for_a_reason_and_a_confirmation_then_works_in_place(page, pos
 
 def test_a_reader_cannot_flag_their_own_comment(page, post, reader):
     own = add_comment(post, text="My own view.", user=reader, user_name="Ines Duarte")
-    add_comment(post, text="Someone else's.", user_name="Ann Reader")
+    other = add_comment(post, text="Someone else's.", user_name="Ann Reader")
     page.goto(post.get_absolute_url())
     assert page.locator(f"#c{own.pk} [data-flag]").count() == 0
     assert page.get_by_role("link", name=re.compile("^Flag the comment by Ann Reader")).count()
     response = page.goto(f"/comments/flag/{own.pk}/")
     assert response.status == 403
     assert page.get_by_role("heading", level=1).inner_text() == "This is your own comment"
+    check_page(page, response)
+    response = page.goto(f"/comments/flag/{other.pk}/")  # the no-script flag page
+    assert page.get_by_role("heading", level=1).inner_text() == "Flag this comment for the author?"
     check_page(page, response)
 
 
@@ -146,6 +161,7 @@ def test_without_javascript_flag_has_its_own_page_with_reasons(browser, live_ser
     page.goto(post.get_absolute_url())
     page.get_by_role("link", name="Flag the comment by Spam Bot as inappropriate").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Flag this comment for the author?"
+    shoot_page(page, "readers-flag-page-nojs")
     page.get_by_label("Spam or advertising").check()
     page.get_by_role("button", name="Flag this comment").click()
     assert page.get_by_role("heading", level=1).inner_text() == (
@@ -190,6 +206,7 @@ def test_a_refused_comment_keeps_its_text_without_javascript(browser, live_serve
     assert response_heading == "Please wait a moment"
     assert page.get_by_label("Comment", exact=True).input_value() == "A second thought, kept."
     assert page.get_by_role("heading", level=2, name="Your comment").count() == 1
+    shoot_page(page, "readers-rate-limited-nojs")
     context.close()
 
 
@@ -203,12 +220,7 @@ def test_replying_too_deep_gets_a_styled_page(page, post):
         "This conversation is as deep as it goes"
     )
     check_page(page, response)
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        for width in (1280, 390):
-            page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(path=SCREENSHOTS / f"readers-too-deep-{width}-{scheme}.png")
-    page.emulate_media(color_scheme="light")
+    shoot_page(page, "readers-too-deep")
     page.get_by_role("link", name="Reply to Bo Lindqvist").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Reply to Bo Lindqvist"
 
