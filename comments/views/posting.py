@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -279,41 +278,6 @@ def posted_response(request, *, post, comment):
                 "comments/includes/single.html", context | {"item": item}, request=request
             )
     return JsonResponse(payload, status=201 if state != "confirm" else 202)
-
-
-@require_http_methods(["GET", "HEAD"])
-def reply(request, cid):
-    """The reply page (the no-script way to reply), for public comments on open posts only.
-
-    xtd's own view shows any comment by id, held and removed ones included.
-    """
-    comment = get_object_or_404(Comment.objects.public(), pk=cid)
-    post = comment.content_object
-    if not isinstance(post, Post) or not post.is_published:
-        raise Http404("No such comment.")
-    if not comments_are_open(post):
-        return refuse_closed(request, post)
-    if not comment.allow_thread():
-        return too_deep(request, comment, post)
-    user = request.user if signed_in(request) else None
-    context = {
-        "comment": comment,
-        "form": CommentForm(post, comment=comment),
-        "cid": cid,
-        "signed_in": user is not None,
-        "commenter_name": (user.get_full_name() or user.get_username()) if user else "",
-    }
-    return TemplateResponse(request, "django_comments_xtd/reply.html", context)
-
-
-def too_deep(request, comment, post):
-    """Replies nest COMMENTS_MAX_THREAD_LEVEL deep: the page says so and offers the reply
-    one level up (to the comment this one answers), in the site's layout."""
-    parent = None
-    if comment.parent_id != comment.pk:
-        parent = Comment.objects.public().filter(pk=comment.parent_id).first()
-    context = {"comment": comment, "post": post, "parent": parent}
-    return TemplateResponse(request, "comments/too_deep.html", context, status=403)
 
 
 @never_cache
