@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django_comments_xtd.forms import XtdCommentForm
 
-from comments.models import Comment
+from comments.models import Comment, FlagReason
 from comments.notifications import NEWSLETTER_CONSENT_TEXT
 from comments.signals import newsletter_consent_given
 from core.text import strip_invisible
@@ -90,3 +90,30 @@ class EditForm(forms.Form):
         if not text.strip():
             raise forms.ValidationError("Please write your comment.")
         return text
+
+
+class FlagForm(forms.Form):
+    """Why a reader flags a comment: a reason to choose, and an optional note for the author."""
+
+    reason = forms.ChoiceField(
+        label="Why should the author look at this comment?",
+        choices=FlagReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Please choose a reason.",
+            "invalid_choice": "Please choose one of the reasons.",
+        },
+    )
+    note = forms.CharField(
+        label="Anything the author should know (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "flag_%s")  # beside the comment form on the post page
+        super().__init__(*args, **kwargs)
+
+    def clean_note(self):
+        return strip_invisible(self.cleaned_data["note"]).strip()

@@ -216,3 +216,30 @@ class BlockedWord(models.Model):
     def save(self, *args, **kwargs):
         self.word = " ".join(self.word.split()).lower()
         super().save(*args, **kwargs)
+
+
+class FlagReason(models.TextChoices):
+    SPAM = "spam", "Spam or advertising"
+    ABUSE = "abuse", "Abusive, hateful or harassing"
+    PRIVATE = "private", "Shares someone’s private information"
+    FALSE = "misleading", "Deliberately false or misleading"
+    OFF_TOPIC = "off-topic", "Off topic"
+    OTHER = "other", "Something else"
+
+
+class FlagReport(models.Model):
+    """Why a reader flagged a comment: the reason they chose and, if they wrote one, a note.
+
+    Beside django-comments' own `CommentFlag` ("removal suggestion"), which xtd, the
+    moderation queue and the hiding rule (comments.flags) count.
+    """
+
+    flag = models.OneToOneField(CommentFlag, on_delete=models.CASCADE, related_name="report")
+    reason = models.CharField(max_length=20, choices=FlagReason.choices)
+    note = models.TextField(blank=True, max_length=500)
+
+    class Meta:
+        verbose_name = "flag report"
+
+    def __str__(self):
+        return self.get_reason_display()

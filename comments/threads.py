@@ -57,6 +57,7 @@ class Item:
     liked: bool = False
     disliked: bool = False
     flagged: bool = False
+    own: bool = False  # the signed-in reader wrote it: no flag button
     closing: str = ""  # tags after the item: an opening <ol> for its replies, or closing ones
     children: list = field(default_factory=list)
 
@@ -140,7 +141,9 @@ def load_threads(
         if user is None:
             rows = rows.values(*DISPLAY_FIELDS)
         else:
-            rows = _with_reader_flags(rows, user=user).values(*DISPLAY_FIELDS, *READER_FIELDS)
+            rows = _with_reader_flags(rows, user=user).values(
+                *DISPLAY_FIELDS, *READER_FIELDS, "user_email"
+            )
     roots = _build_tree(rows, user=user, now=now)
     roots.sort(key=lambda item: item.thread_id, reverse=order == "newest")
     return ThreadPage(
@@ -172,6 +175,7 @@ def _with_reader_flags(queryset, *, user):
 def _build_tree(rows, *, user, now) -> list[Item]:
     max_level = settings.COMMENTS_XTD_MAX_THREAD_LEVEL
     user_id = user.pk if user is not None else None
+    user_email = (getattr(user, "email", "") or "").lower()
     edit_window = datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
     by_id: dict[int, Item] = {}
     roots: list[Item] = []
@@ -192,6 +196,10 @@ def _build_tree(rows, *, user, now) -> list[Item]:
         )
         if user_id is not None:
             item.liked, item.disliked, item.flagged = row["liked"], row["disliked"], row["flagged"]
+            # As comments.views.feedback.is_own: their account, or the address they sign in with.
+            item.own = row["user_id"] == user_id or (
+                bool(user_email) and row["user_email"].lower() == user_email
+            )
             item.can_change = (
                 row["user_id"] == user_id
                 and not item.is_removed

@@ -71,7 +71,8 @@ PUBLIC_ROUTES = sorted(
 @pytest.fixture
 def site(settings):
     """Something behind every kind of link, and rate limits out of the fuzzer's way."""
-    settings.COMMENTS_RATE_LIMIT_PER_MINUTE = 10**6
+    settings.COMMENTS_PER_NETWORK_PER_MINUTE = settings.COMMENTS_PER_NETWORK_PER_HOUR = 10**6
+    settings.COMMENTS_PER_ADDRESS_PER_MINUTE = settings.COMMENTS_PER_ADDRESS_PER_HOUR = 10**6
     settings.NEWSLETTER_SIGNUPS_PER_HOUR = 10**6
     settings.NEWSLETTER_MIN_SUBMIT_SECONDS = 0
     post = PostFactory(title="Buses first")

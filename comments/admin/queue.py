@@ -46,6 +46,14 @@ def thread_entry(comment, *, current: bool) -> str:
     return format_html("<strong>{}</strong>", entry) if current else entry
 
 
+def flag_reason(flag) -> str:
+    """The reader's reason for a flag (comments.models.FlagReport), if they gave one."""
+    report = getattr(flag, "report", None)  # None: no report (RelatedObjectDoesNotExist)
+    if report is None:
+        return ""
+    return f": {report.get_reason_display()}" + (f" (“{report.note}”)" if report.note else "")
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     list_display = [
@@ -171,14 +179,19 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Flags and decisions")
     def reader_flags(self, comment):
-        flags = CommentFlag.objects.filter(comment_id=comment.pk).select_related("user")
+        flags = CommentFlag.objects.filter(comment_id=comment.pk).select_related("user", "report")
         rows = [
-            (flag.flag, flag.user.get_username(), timezones.local(flag.flag_date))
+            (
+                flag.flag,
+                flag.user.get_username(),
+                timezones.local(flag.flag_date),
+                flag_reason(flag),
+            )
             for flag in flags.order_by("-flag_date")
         ]
         if not rows:
             return "None"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} by {} on {}</li>", rows))
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} by {} on {}{}</li>", rows))
 
     @admin.display(description="Whole thread (this comment in bold)")
     def thread(self, comment):

@@ -2,7 +2,7 @@ from django import template
 
 from blog.models import Post, public_name
 from comments.counts import post_stats
-from comments.forms import CommentForm
+from comments.forms import CommentForm, FlagForm
 from comments.moderation import closes_at, comments_are_open
 from comments.threads import ORDERS, load_threads, page_number, render_context, request_stats
 from comments.views.base import signed_in as reader_signed_in
@@ -28,6 +28,8 @@ def comment_section(context, post):
         "commenter_name": public_name(user) if user else "",
         "closes_at": closes_at(post),
         "form": CommentForm(post) if is_open else None,
+        # The flag dialog's form (comments.js); without the script, Flag opens its own page.
+        "flag_form": FlagForm() if signed_in else None,
     }
 
 

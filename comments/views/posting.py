@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -34,7 +33,6 @@ from comments.threads import editable_until, load_threads, render_context
 from comments.views.base import refuse, refuse_closed, signed_in
 from comments.views.own import change_url, may_still_change
 from core.origin import same_origin_post, wants_json
-from core.ratelimit import too_many_requests
 from core.seo import noindex
 from core.tokens import BadToken, Expired
 
@@ -73,7 +71,10 @@ def find_duplicate(form, post) -> Comment | None:
 @same_origin_post
 @require_POST
 def post_comment(request):
-    """Check a comment in terms a reader understands, then hand it to xtd's own flow."""
+    """Check a comment in terms a reader understands, then hand it to xtd's own flow.
+
+    Whatever is refused after the form was read comes back with the reader's text in it.
+    """
     data = request.POST.copy()
     post = post_of(data)
     if post is None:
@@ -85,8 +86,6 @@ def post_comment(request):
         )
     if not comments_are_open(post):
         return refuse_closed(request, post)
-    if not throttle.allow_comment(request):
-        return refuse_too_many(request)
     user = request.user if signed_in(request) else None
     if user is not None:
         # A signed-in reader comments under the identity they proved, never a typed address.
@@ -94,6 +93,8 @@ def post_comment(request):
         data["email"] = user.email
         data["url"] = ""
     form = CommentForm(post, data=data)
+    if not throttle.allow_attempt(request):
+        return refuse_too_many(request, form=form, post=post, retry_after=60, by_you=False)
     refusal = refuse_form(request, form, post)
     if refusal is not None:
         return refusal
@@ -102,28 +103,42 @@ def post_comment(request):
         return refuse_stamp(request, form=form, post=post, problem=problem)
     reply_to = form.cleaned_data["reply_to"]
     if reply_to and reply_target(post, reply_to) is None:
+        # Kept as a new comment on the post: one press sends it there.
+        data["reply_to"] = "0"
         return refuse(
             request,
             title="We could not post this reply",
             message="The comment you are replying to is no longer shown on this post, or "
-            "takes no more replies. Reload the post to see the discussion as it is now.",
+            "takes no more replies. Your text is below: you can post it as a new comment.",
             status=400,
             post=post,
+            form=form,
+            stamp=stamps.new_stamp(post),
         )
     if user is not None:
         duplicate = find_duplicate(form, post)
         if duplicate is not None:
             return posted_response(request, post=post, comment=duplicate)
-    elif not throttle.claim_confirmation(form.cleaned_data["email"]):
+    # Counted only now: a form sent back for one more press uses up nothing.
+    limited = throttle.take_comment(request, user=user, email=form.cleaned_data["email"])
+    if limited is not None:
+        limit, wait = limited
+        return refuse_too_many(
+            request, form=form, post=post, retry_after=wait, by_you=throttle.by_commenter(limit)
+        )
+    if user is None and not throttle.claim_confirmation(form.cleaned_data["email"]):
         return refuse(
             request,
             title="Please check your email first",
             message="We already sent a link to this address to publish an earlier comment. "
-            "Follow that link, then you can post again (or wait a day).",
+            "Follow that link, then press “Post comment” again (or wait a day). "
+            "Your text is below.",
             status=429,
             post=post,
+            form=form,
+            stamp=stamps.new_stamp(post),
         )
-    elif find_duplicate(form, post) is not None:
+    if user is None and find_duplicate(form, post) is not None:
         # Anyone can type any address: answering "published" here would tell a stranger
         # that this address wrote this comment. The same answer as a new comment, no mail.
         return posted_response(request, post=post, comment=None)
@@ -167,20 +182,34 @@ def stamp(request):
     return response
 
 
-def refuse_too_many(request):
-    """More comments from the reader's network in the last minute than a person writes."""
-    if wants_json(request):
-        return refuse(
-            request,
-            title="Too many comments",
-            message="Too many comments from your network in the last minute. "
-            "Please wait a minute and send it again.",
-            status=429,
-        )
-    return too_many_requests(
+def wait_in_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minutes"
+
+
+def refuse_too_many(request, *, form, post, retry_after: int, by_you: bool):
+    """More comments than a conversation needs: the form comes back with the text in it.
+
+    429 with Retry-After, as a page without JavaScript and as JSON for the script; a fresh
+    stamp comes with it (the refused form's was spent), so one press sends it later.
+    """
+    if by_you:
+        why = "You have posted several comments in a short time."
+    else:
+        why = "Many comments came from your network (your home or office) in a short time."
+    return refuse(
         request,
-        message="Too many comments were sent from your network in the last minute.",
-        retry_after=60,
+        title="Please wait a moment",
+        message=f"{why} To keep floods of spam out, please wait about "
+        f"{wait_in_words(retry_after)}, then press “Post comment” again. "
+        "Your text is kept.",
+        status=429,
+        post=post,
+        form=form,
+        stamp=stamps.new_stamp(post),
+        retry_after=retry_after,
     )
 
 
@@ -251,38 +280,6 @@ def posted_response(request, *, post, comment):
                 "comments/includes/single.html", context | {"item": item}, request=request
             )
     return JsonResponse(payload, status=201 if state != "confirm" else 202)
-
-
-@require_http_methods(["GET", "HEAD"])
-def reply(request, cid):
-    """The reply page (the no-script way to reply), for public comments on open posts only.
-
-    xtd's own view shows any comment by id, held and removed ones included.
-    """
-    comment = get_object_or_404(Comment.objects.public(), pk=cid)
-    post = comment.content_object
-    if not isinstance(post, Post) or not post.is_published:
-        raise Http404("No such comment.")
-    if not comments_are_open(post):
-        return refuse_closed(request, post)
-    if not comment.allow_thread():
-        return refuse(
-            request,
-            title="This comment takes no more replies",
-            message="The discussion under it is as deep as it can go: reply to the comment "
-            "above it instead.",
-            status=403,
-            post=post,
-        )
-    user = request.user if signed_in(request) else None
-    context = {
-        "comment": comment,
-        "form": CommentForm(post, comment=comment),
-        "cid": cid,
-        "signed_in": user is not None,
-        "commenter_name": public_name(user) if user else "",
-    }
-    return TemplateResponse(request, "django_comments_xtd/reply.html", context)
 
 
 @noindex

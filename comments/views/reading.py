@@ -1,4 +1,5 @@
-"""More threads for the "load more" script, and muting follow-up emails."""
+"""The reply page (and its depth limit), more threads for the "load more" script, and
+muting follow-up emails."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -6,14 +7,51 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from blog.models import Post
+from blog.models import Post, public_name
 from comments import links
+from comments.forms import CommentForm
+from comments.models import Comment
 from comments.moderation import comments_are_open
 from comments.threads import load_threads, page_number, render_context
-from comments.views.base import refuse, signed_in
+from comments.views.base import refuse, refuse_closed, signed_in
 from core.origin import same_origin_post
 from core.seo import noindex
 from core.tokens import BadToken, Expired
+
+
+@require_http_methods(["GET", "HEAD"])
+def reply(request, cid):
+    """The reply page (the no-script way to reply), for public comments on open posts only.
+
+    xtd's own view shows any comment by id, held and removed ones included.
+    """
+    comment = get_object_or_404(Comment.objects.public(), pk=cid)
+    post = comment.content_object
+    if not isinstance(post, Post) or not post.is_published:
+        raise Http404("No such comment.")
+    if not comments_are_open(post):
+        return refuse_closed(request, post)
+    if not comment.allow_thread():
+        return too_deep(request, comment, post)
+    user = request.user if signed_in(request) else None
+    context = {
+        "comment": comment,
+        "form": CommentForm(post, comment=comment),
+        "cid": cid,
+        "signed_in": user is not None,
+        "commenter_name": public_name(user) if user else "",
+    }
+    return TemplateResponse(request, "django_comments_xtd/reply.html", context)
+
+
+def too_deep(request, comment, post):
+    """Replies nest COMMENTS_MAX_THREAD_LEVEL deep: the page says so and offers the reply
+    one level up (to the comment this one answers), in the site's layout."""
+    parent = None
+    if comment.parent_id != comment.pk:
+        parent = Comment.objects.public().filter(pk=comment.parent_id).first()
+    context = {"comment": comment, "post": post, "parent": parent}
+    return TemplateResponse(request, "comments/too_deep.html", context, status=403)
 
 
 @require_http_methods(["GET", "HEAD"])

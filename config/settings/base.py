@@ -366,8 +366,8 @@ COMMENT_MAX_LENGTH = env.get_int("COMMENT_MAX_LENGTH", 3000, minimum=1, unit="ch
 COMMENTS_CLOSE_AFTER_DAYS = env.get_int("COMMENTS_CLOSE_AFTER_DAYS", 30, minimum=0, unit="days")
 COMMENTS_EDIT_MINUTES = 15
 COMMENTS_THREADS_PER_PAGE = env.get_int("COMMENTS_THREADS_PER_PAGE", 20, minimum=1)
-# Spam rules (docs/decisions.md, 8): minimum seconds between form render and submit, comments
-# per minute per network (/24 or /48), links that hold a comment for the author.
+# Spam rules (docs/decisions.md, 8): minimum seconds between form render and submit, comment
+# rate limits, links that hold a comment for the author.
 COMMENTS_MIN_SUBMIT_SECONDS = env.get_int(
     "COMMENTS_MIN_SUBMIT_SECONDS", 3, minimum=0, unit="seconds"
 )
@@ -375,7 +375,12 @@ COMMENTS_MIN_SUBMIT_SECONDS = env.get_int(
 COMMENTS_FORM_STAMP_MAX_AGE = env.get_int(
     "COMMENTS_FORM_STAMP_MAX_AGE", 3600, minimum=60, unit="seconds"
 )
-COMMENTS_RATE_LIMIT_PER_MINUTE = env.get_int("COMMENTS_RATE_LIMIT_PER_MINUTE", 2, minimum=1)
+# New comments per commenter (account or address) and per network (IPv4 /24, IPv6 /64), each
+# per minute and per hour (comments/throttle.py): a lively thread goes through, a flood not.
+COMMENTS_PER_ADDRESS_PER_MINUTE = env.get_int("COMMENTS_PER_ADDRESS_PER_MINUTE", 4, minimum=1)
+COMMENTS_PER_ADDRESS_PER_HOUR = env.get_int("COMMENTS_PER_ADDRESS_PER_HOUR", 30, minimum=1)
+COMMENTS_PER_NETWORK_PER_MINUTE = env.get_int("COMMENTS_PER_NETWORK_PER_MINUTE", 10, minimum=1)
+COMMENTS_PER_NETWORK_PER_HOUR = env.get_int("COMMENTS_PER_NETWORK_PER_HOUR", 120, minimum=1)
 COMMENTS_HOLD_LINKS = 2
 COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS = env.get_bool(
     "COMMENTS_HOLD_FIRST_FROM_NEW_ADDRESS", default=False

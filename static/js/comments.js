@@ -1,4 +1,4 @@
-/* Comments: reply inline, post without reloading, load more threads.
+/* Comments: reply inline, post without reloading, load more threads, like and flag in place.
    Enhancement only: every action is a link or a form that works without this script. */
 (function () {
   "use strict";
@@ -86,8 +86,122 @@
     if (more) {
       event.preventDefault();
       loadMore(more);
+      return;
+    }
+    var flagLink = event.target.closest("[data-flag]");
+    if (flagLink && flagDialog && flagDialog.showModal) {
+      event.preventDefault();
+      openFlag(flagLink);
     }
   });
+
+  // Like, dislike and flag answer in JSON (the server's `wants_json`): the page stays put.
+  var announcer = section.querySelector("[data-comments-announce]");
+
+  function announce(message) {
+    if (announcer) {
+      announcer.textContent = message;
+    }
+  }
+
+  function postForm(target, action) {
+    return fetch(action, {
+      method: "POST",
+      body: new FormData(target),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    }).then(function (response) {
+      return response.json().catch(function () {
+        return { ok: false, message: "Something went wrong. Please try again." };
+      });
+    });
+  }
+
+  function showReactions(actions, data) {
+    ["like", "dislike"].forEach(function (verb) {
+      var button = actions.querySelector("[data-feedback=" + verb + "] button");
+      if (!button) {
+        return;
+      }
+      button.setAttribute("aria-pressed", String(Boolean(data[verb + "d"])));
+      button.querySelector(".comment__count").textContent = String(data[verb + "s"]);
+    });
+  }
+
+  section.addEventListener("submit", function (event) {
+    var reaction = event.target.closest("[data-feedback]");
+    if (!reaction) {
+      return;
+    }
+    event.preventDefault();
+    var button = reaction.querySelector("button");
+    button.disabled = true;
+    postForm(reaction, reaction.action)
+      .then(function (data) {
+        if (data.ok) {
+          showReactions(reaction.closest(".comment__actions"), data);
+        }
+        announce(data.message || "");
+      })
+      .catch(function () {
+        reaction.submit();
+      })
+      .then(function () {
+        button.disabled = false;
+        button.focus();
+      });
+  });
+
+  var flagDialog = section.querySelector("[data-flag-dialog]");
+  var flagOpener = null;
+
+  function openFlag(link) {
+    var flagForm = flagDialog.querySelector("[data-flag-form]");
+    var author = link.closest(".comment__card").querySelector(".comment__author");
+    flagForm.reset();
+    flagForm.action = link.href;
+    flagDialog.querySelector("[data-flag-status]").textContent = "";
+    flagDialog.querySelector("[data-flag-title]").textContent =
+      "Flag the comment by " + author.textContent.trim() + "?";
+    flagOpener = link;
+    flagDialog.showModal();
+    flagForm.querySelector("input[type=radio]").focus();
+  }
+
+  if (flagDialog) {
+    flagDialog.addEventListener("close", function () {
+      if (flagOpener && flagOpener.isConnected) {
+        flagOpener.focus();
+      }
+    });
+    flagDialog.querySelector("[data-flag-cancel]").addEventListener("click", function () {
+      flagDialog.close();
+    });
+    flagDialog.querySelector("[data-flag-form]").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var flagForm = event.target;
+      var status = flagDialog.querySelector("[data-flag-status]");
+      var link = flagOpener;
+      postForm(flagForm, flagForm.action)
+        .then(function (data) {
+          if (!data.ok) {
+            status.textContent = data.message || "The comment could not be flagged.";
+            return;
+          }
+          var done = document.createElement("span");
+          done.className = "comment__flagged";
+          done.textContent = "Flagged";
+          done.tabIndex = -1;
+          link.replaceWith(done);
+          flagOpener = done;
+          flagDialog.close();
+          announce(data.message);
+        })
+        .catch(function () {
+          status.textContent = "The comment could not be flagged. Check your connection.";
+        });
+    });
+  }
 
   function loadMore(link) {
     var url = link.getAttribute("data-fragment");

@@ -11,7 +11,7 @@ from django_comments_xtd.models import BlackListedDomain
 
 from blog.models import Post
 from comments.flags import SPAM
-from comments.models import Comment
+from comments.models import Comment, FlagReport
 from comments.moderation import PostModerator
 from tests.comments.support import ORIGIN, add_comment
 from tests.factories import PostFactory, StaffFactory, UserFactory
@@ -291,7 +291,9 @@ def test_readers_flagging_on_the_site_hide_the_comment(client, post, settings):
     comment = add_comment(post, text="Something rude")
     for number, reader in enumerate(readers(3), start=1):
         client.force_login(reader)
-        response = client.post(reverse("comments-flag", args=[comment.pk]), headers=ORIGIN)
+        response = client.post(
+            reverse("comments-flag", args=[comment.pk]), {"reason": "abuse"}, headers=ORIGIN
+        )
         assert response.status_code == 302
         assert refreshed(comment).is_public is (number < 3)
 
@@ -411,3 +413,14 @@ def test_post_list_counts_public_comments_in_one_query(author_client):
         add_comment(post)
     many, _ = post_list_queries()
     assert many == few
+
+
+def test_the_change_page_shows_each_readers_reason_for_a_flag(author_client, post):
+    comment = add_comment(post, text="Something rude")
+    one, two = readers(2)
+    FlagReport.objects.create(flag=flag(comment, by=one), reason="abuse", note="Insults Bo.")
+    flag(comment, by=two)  # flagged before reasons were asked for
+    html = author_client.get(reverse("admin:comments_comment_change", args=[comment.pk]))
+    page = html.content.decode()
+    assert "removal suggestion by reader0 on" in page
+    assert "Abusive, hateful or harassing (“Insults Bo.”)" in page

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _generous_rate_limit(settings):
-    settings.COMMENTS_RATE_LIMIT_PER_MINUTE = 100
+    settings.COMMENTS_PER_NETWORK_PER_MINUTE = 100
 
 
 def messages_to(smtp_server, address):

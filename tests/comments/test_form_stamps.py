@@ -50,7 +50,7 @@ def test_the_minimum_time_counts_from_the_visitors_stamp_not_the_cached_page(
 
 
 def test_a_captured_form_cannot_be_replayed(client, settings):
-    settings.COMMENTS_RATE_LIMIT_PER_MINUTE = 100
+    settings.COMMENTS_PER_NETWORK_PER_MINUTE = 100
     post = PostFactory()
     captured = form_data(post)
     first = client.post(reverse("comments:post"), captured, headers=ORIGIN)

@@ -131,7 +131,7 @@ def test_the_pending_comment_in_the_confirmation_mail_is_already_clean(client):
 
 def test_posting_a_public_comments_text_does_not_tell_who_wrote_it(client, settings):
     """Duplicate detection for anonymous posts must not be an "address wrote this" oracle."""
-    settings.COMMENTS_RATE_LIMIT_PER_MINUTE = 100
+    settings.COMMENTS_PER_NETWORK_PER_MINUTE = 100
     post = PostFactory()
     add_comment(post, text="Ferries first.", user_email="zoe@example.org")
     answers = []

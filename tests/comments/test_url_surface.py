@@ -52,7 +52,7 @@ def concrete_paths(route: str, values: list[str]) -> list[str]:
 
 @pytest.fixture
 def discussion(settings):
-    settings.COMMENTS_RATE_LIMIT_PER_MINUTE = 2
+    settings.COMMENTS_PER_ADDRESS_PER_MINUTE = 2
     post = PostFactory()
     comment = add_comment(post, user_email=COMMENTER, user_name="Zoë Secret")
     values = [str(post.pk), str(comment.pk), "blog-post", post.slug, "json", "api", "x", "1"]

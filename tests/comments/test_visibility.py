@@ -127,7 +127,7 @@ def test_a_reader_still_reacts_to_public_comments(client, name):
     comment = add_comment(PostFactory())
     client.force_login(UserFactory())
     assert client.get(reverse(name, args=[comment.pk])).status_code == 200
-    response = client.post(reverse(name, args=[comment.pk]), headers=ORIGIN)
+    response = client.post(reverse(name, args=[comment.pk]), {"reason": "spam"}, headers=ORIGIN)
     assert response.status_code == 302
     assert comment.flags.count() == 1
 

@@ -72,3 +72,33 @@ def test_a_burst_across_a_window_edge_is_still_counted():
         for offset in (-0.5, -0.2, 0.1)
     ]
     assert results == [True, True, False]
+
+
+def test_take_counts_an_attempt_only_where_every_limit_allows_it():
+    per_reader = ratelimit.Limit("t-reader", "ada", limit=2, period=60)
+    per_network = ratelimit.Limit("t-network", "203.0.113.0/24", limit=3, period=60)
+    start = 60 * 2_000_000 + 5
+    assert ratelimit.take([per_reader, per_network], now=start) is None
+    assert ratelimit.take([per_reader, per_network], now=start + 1) is None
+    refused, wait = ratelimit.take([per_reader, per_network], now=start + 2)
+    assert refused == per_reader
+    # The refused attempt was not counted on the network: another reader still fits.
+    other = ratelimit.Limit("t-reader", "bo", limit=2, period=60)
+    assert ratelimit.take([other, per_network], now=start + 3) is None
+    assert ratelimit.take([other, per_network], now=start + 4)[0] == per_network
+
+
+def test_the_wait_is_exactly_as_long_as_the_limit_needs():
+    limit = ratelimit.Limit("t-wait", "ada", limit=2, period=60)
+    start = 60 * 3_000_000 + 10
+    assert ratelimit.take([limit], now=start) is None
+    assert ratelimit.take([limit], now=start + 1) is None
+    _, wait = ratelimit.take([limit], now=start + 2)
+    assert ratelimit.take([limit], now=start + 2 + wait - 1) is not None
+    assert ratelimit.take([limit], now=start + 2 + wait) is None
+
+
+@pytest.mark.parametrize("address", ["2001:db8:abcd:12::1", "2001:db8:abcd:12:ffff::9"])
+def test_an_ipv6_network_can_be_a_64(address):
+    request = RequestFactory().get("/", REMOTE_ADDR=address)
+    assert ratelimit.client_network(request, ipv6_prefix=64) == "2001:db8:abcd:12::/64"
