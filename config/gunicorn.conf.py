@@ -16,8 +16,10 @@ keepalive = 5
 # Recycle workers now and then so a slow leak can never take the site down.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = 200
-# Set GUNICORN_ACCESS_LOG to empty to turn the access log off.
+# Set GUNICORN_ACCESS_LOG to empty to turn the access log off. Static files and the favicon
+# are left out of it unless GUNICORN_LOG_STATIC=1 (config/gunicorn_logging.py).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+logger_class = "config.gunicorn_logging.QuietAssetsLogger"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Workers import the app themselves, so `kill -HUP` reloads new code (see gunicorn signals).
