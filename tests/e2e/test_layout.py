@@ -130,6 +130,7 @@ def test_the_post_ends_with_one_invitation_then_the_discussion_then_related_read
     assert form.get_by_label("Comment").is_visible()
     check_page(page, response)
     page.locator("summary", has_text="Join the discussion").click()
+    page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "post")
     page.locator("#comments").scroll_into_view_if_needed()
     shoot(page, "post-discussion")
