@@ -86,7 +86,10 @@ def build(out: Path = OUT) -> list[Path]:
         path = out / name
         subset.save_font(font, str(path), options)
         written.append(path)
-    return written
+    # The SIL Open Font License travels with the fonts.
+    licence = out / "OFL.txt"
+    licence.write_bytes((source_dir().parent / "LICENSE").read_bytes())
+    return [*written, licence]
 
 
 def favicon_path(font: TTFont, box: int = 64, height: float = 40) -> str:
