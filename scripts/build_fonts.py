@@ -84,6 +84,7 @@ def build(out: Path = OUT) -> list[Path]:
         subsetter.populate(unicodes=subset.parse_unicodes(CHARACTERS))
         subsetter.subset(font)
         path = out / name
+        font.recalcTimestamp = False  # the same sources give the same bytes
         subset.save_font(font, str(path), options)
         written.append(path)
     # The SIL Open Font License travels with the fonts.
