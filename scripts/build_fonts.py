@@ -3,9 +3,10 @@
 Source Serif 4 (SIL Open Font License 1.1) comes from the `fontpkg-source-serif-4` package (the
 test extra) as two variable fonts. This script cuts three static instances from them (regular,
 italic, bold at the text optical size), keeps only the characters the site needs (Basic Latin,
-Latin-1 and Latin Extended-A letters, typographic punctuation) and the layout features text
-uses, and writes WOFF2 files to static/fonts/. It also draws the favicon (static/img/) from the
-bold "D": an SVG path, so it looks the same everywhere, and a 16/32/48 px .ico for /favicon.ico.
+Latin-1, the Central European letters of Latin Extended-A, typographic punctuation) and the
+layout features text uses, and writes WOFF2 files to static/fonts/. It also draws the favicon
+(static/img/) from the bold "D": an SVG path, so it looks the same everywhere, and a 16/32/48 px
+.ico for /favicon.ico.
 The files are committed: nothing is fetched or built when the site runs. Run it again after
 changing CHARACTERS, the instances or the favicon.
 """
@@ -41,7 +42,7 @@ INSTANCES = {
 # ű ź ż ž, Romanian ș ț, and capitals); typographic punctuation: dashes, curly quotes, ellipsis,
 # bullets, primes, thin and non-breaking spaces, the euro and trade marks. A character left out
 # still shows, in the next font of the CSS stack. The whole of Latin Extended-A would take the
-# three files past the 60 KB budget (tests/blog/test_fonts.py).
+# three files past the 60 KB budget (tests/blog/test_assets.py).
 CHARACTERS = (
     "U+0020-007E,U+00A0-00FF,U+0102-0107,U+010C-0111,U+0118-011B,U+011E-011F,U+0130-0131,"
     "U+0141-0144,U+0147-0148,U+0150-0153,U+0158-0165,U+016E-0171,U+0178-017E,U+0218-021B,"
@@ -141,5 +142,7 @@ def build_favicon(img: Path = IMG) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in build(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT) + build_favicon():
+    # `python scripts/build_fonts.py DIR` writes everything to DIR instead, to compare.
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    for path in build(target or OUT) + build_favicon(target or IMG):
         print(f"{path.name}: {path.stat().st_size:,} bytes")  # noqa: T201
