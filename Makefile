@@ -12,7 +12,7 @@ PYTHON ?= $(shell for v in 3.13 3.12; do \
 	    [ -x "$$c" ] && { echo $$c; exit; }; done; \
 	done)
 
-.PHONY: help run test test-slow e2e bench lint format ci clean install install-test
+.PHONY: help run test test-slow e2e bench lint format fonts ci clean install install-test
 
 help:
 	@echo "make run    site on http://127.0.0.1:$(PORT) with the task worker and demo content"
@@ -20,6 +20,7 @@ help:
 	@echo "make test-slow  real mail-server outages and killed workers (CI runs them too)"
 	@echo "make e2e    browser tests in Debian's Chromium"
 	@echo "make lint   ruff check and format check"
+	@echo "make fonts  rebuild static/fonts/ (Source Serif 4, subset) and the favicon"
 	@echo "make clean  remove the virtualenv, the local database and collected files"
 
 $(BIN)/python:
@@ -78,6 +79,10 @@ lint: install-test
 format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The WOFF2 files and the favicon are committed; this rebuilds them (scripts/build_fonts.py).
+fonts: install-test
+	$(BIN)/python scripts/build_fonts.py
 
 ci:
 	bash .ci/run

@@ -19,8 +19,10 @@ keepalive = 5
 # quarter of it) keeps the workers from restarting together.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 0))
 max_requests_jitter = max_requests // 4
-# Set GUNICORN_ACCESS_LOG to empty to turn the access log off.
+# Set GUNICORN_ACCESS_LOG to empty to turn the access log off. Static files and the favicon
+# are left out of it unless GUNICORN_LOG_STATIC=1 (config/gunicorn_logging.py).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+logger_class = "config.gunicorn_logging.QuietAssetsLogger"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Workers import the app themselves, so `kill -HUP` reloads new code (see gunicorn signals).

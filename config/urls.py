@@ -24,6 +24,7 @@ urlpatterns = [
         {"sitemaps": BLOG_SITEMAPS | NEWSLETTER_SITEMAPS},
         name="sitemap",
     ),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),

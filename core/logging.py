@@ -7,6 +7,7 @@ counted in the shared cache so every worker and web node agrees.
 """
 
 import hashlib
+import logging
 import time
 
 from django.conf import settings
@@ -48,3 +49,14 @@ class ThrottledAdminEmailHandler(AdminEmailHandler):
                 return False
             _last_sent_here[signature] = now
             return True
+
+
+class OneLinePerTask(logging.Filter):
+    """Drop Django's "task started" line: the "finished" one says the same and the outcome.
+
+    `django.tasks` logs each task twice at INFO (its task_started and task_finished receivers);
+    a failure is still logged, as an ERROR with the traceback, by the finished one.
+    """
+
+    def filter(self, record):
+        return record.funcName != "log_task_started"

@@ -131,8 +131,9 @@ def _storable(response) -> bool:
         return False
     vary = response.headers.get("Vary", "").lower()
     cache_control = response.headers.get("Cache-Control", "").lower()
+    # A response that set its own max-age (the favicon, uploaded images) keeps its caching.
     return "cookie" not in vary and not any(
-        word in cache_control for word in ("private", "no-store", "no-cache")
+        word in cache_control for word in ("private", "no-store", "no-cache", "max-age")
     )
 
 

@@ -1,13 +1,16 @@
 import datetime
+import functools
 import sys
 
 from axes.helpers import get_cool_off
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.decorators.http import require_safe
 from django.views.static import serve as static_serve
 
 
@@ -34,6 +37,27 @@ def server_error(request):
     else:
         response = HttpResponse(render_to_string("500.html"), status=500)
     add_never_cache_headers(response)
+    return response
+
+
+FAVICON_MAX_AGE = 7 * 24 * 3600
+
+
+@functools.cache
+def _favicon() -> bytes:
+    with open(finders.find("img/favicon.ico"), "rb") as icon:
+        return icon.read()
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, which browsers and feed readers ask for whatever a page links to.
+
+    The shipped icon (static/img/, drawn by `make fonts`), cached for a week, so the address
+    never answers 404 and never fills the log.
+    """
+    response = HttpResponse(_favicon(), content_type="image/x-icon")
+    patch_cache_control(response, public=True, max_age=FAVICON_MAX_AGE)
     return response
 
 

@@ -34,7 +34,7 @@ from tests.newsletter.factories import SubscriberFactory
 pytestmark = pytest.mark.django_db
 
 APPS = {"newsletter", "blog", "core"}
-SITE_ROUTES = {"sitemap", "robots-txt", "media"}
+SITE_ROUTES = {"sitemap", "robots-txt", "media", "favicon"}
 
 
 def snapshot() -> dict:
@@ -107,6 +107,7 @@ def world(now):
         "blog:post-detail": {"year": local.year, "month": local.month, "slug": post.slug},
         "sitemap": {},
         "robots-txt": {},
+        "favicon": {},
         "media": {"path": "uploads/missing.jpg"},
     }
     instances = {

@@ -306,7 +306,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
-    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "one_line_per_task": {"()": "core.logging.OneLinePerTask"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         # Errors mail ADMINS, the same error at most once per ERROR_EMAIL_INTERVAL_SECONDS.
@@ -326,6 +329,16 @@ LOGGING = {
         "django.security": {
             "handlers": ["console", "mail_admins"],
             "level": "WARNING",
+            "propagate": False,
+        },
+        # Django's own default gives `django` a second console handler under DEBUG (and an
+        # unthrottled error mailer): every line, a task's included, was printed twice.
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        # One line per task, when it ends (with its outcome), not also one when it starts.
+        "django.tasks": {
+            "handlers": ["console", "mail_admins"],
+            "filters": ["one_line_per_task"],
+            "level": "INFO",
             "propagate": False,
         },
     },

@@ -305,6 +305,12 @@
         var wasReply = form.querySelector("[name=reply_to]").value !== "0";
         if (wasReply) {
           closeReply(null);
+          // Back under the thread, maybe inside the folded "Join the discussion": unfold it,
+          // or the answer below would be hidden.
+          var fold = home.closest("details");
+          if (fold) {
+            fold.open = true;
+          }
         }
         say(data.message);
       })

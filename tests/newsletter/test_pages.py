@@ -39,12 +39,14 @@ def test_pages_with_the_signup_form_set_no_cookie_and_stay_cacheable(client, pos
     assert "s-maxage" in response["Cache-Control"]
 
 
-def test_the_signup_form_is_in_the_footer_and_under_the_post(client, post):
+def test_the_signup_form_is_under_the_post_and_in_the_footer_of_other_pages(client, post):
     html = client.get(post.get_absolute_url()).content.decode()
-    assert 'id="signup-footer-email"' in html
     assert 'id="signup-post-email"' in html
+    assert 'id="signup-footer-email"' not in html  # one form per page
     assert ">Sign up for my newsletter</h2>" in html
     assert html.index("</article>") < html.index('id="signup-post-email"')
+    home = client.get(reverse("blog:post-list")).content.decode()
+    assert 'id="signup-footer-email"' in home
 
 
 def test_the_form_is_labelled_and_shows_the_current_consent_text(client):
