@@ -263,3 +263,13 @@ def test_adding_a_known_headline_in_another_spelling_is_a_form_error(client, aut
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert Headline.objects.count() == 1
+
+
+def test_new_weekly_edition_twice_opens_the_same_draft_with_a_warning(client, author):
+    PostFactory(title="Ferries before flyovers")
+    first = client.post(admin_url("compose"))
+    second = client.post(admin_url("compose"), follow=True)
+    edition = Edition.objects.get()
+    assert first["Location"] == admin_url("change", edition.pk)
+    assert second.redirect_chain[0][0] == admin_url("change", edition.pk)
+    assert "This week already has an open draft" in second.content.decode()
