@@ -32,20 +32,19 @@ def _wrap_line(line: str) -> list[str]:
     first_indent = _HANGING.match(line).group(1)
     indent = " " * len(first_indent)
     out: list[str] = []
-    current = first_indent
+    current, lead = first_indent, True
     for word in line[len(first_indent) :].split():
-        lead = current.strip() == ""
         long_link = _is_link(word) and len(word) > LONG_LINK
         fits = len(current) + (0 if lead else 1) + len(word) <= WIDTH
         if not lead and (long_link or not fits):
             out.append(current.rstrip())
-            current = indent
-            lead = True
+            current, lead = indent, True
         current += word if lead else f" {word}"
+        lead = False
         if long_link:
             out.append(current)
-            current = indent
-    if current.strip():
+            current, lead = indent, True
+    if not lead:
         out.append(current.rstrip())
     return out
 

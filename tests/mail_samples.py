@@ -90,12 +90,14 @@ def every_email(capture_on_commit) -> dict[str, EmailMessage]:
     )
     staff = StaffFactory(email="writer@example.org")
     sent["staff sign-in code"] = _last(
-        on_commit(lambda: send_code(user=staff, user_agent="Mozilla/5.0 Firefox/133.0", now=timezone.now()))
+        on_commit(
+            lambda: send_code(
+                user=staff, user_agent="Mozilla/5.0 Firefox/133.0", now=timezone.now()
+            )
+        )
     )
     subscriber = SubscriberFactory(pending=True)
-    sent["newsletter confirmation"] = _last(
-        lambda: emails.confirmation_message(subscriber).send()
-    )
+    sent["newsletter confirmation"] = _last(lambda: emails.confirmation_message(subscriber).send())
     edition = make_edition(posts=3, headlines=2)
     for item in edition.items.all():
         make_renditions(

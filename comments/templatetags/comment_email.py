@@ -5,7 +5,10 @@ The input is `comments.markup.render_comment` output, whose tags nh3 has normali
 and `<a href=… rel=…>`), so plain string replacement is enough and cannot open a hole.
 """
 
+import html as html_lib
+
 from django import template
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from comments.markup import render_comment
@@ -38,3 +41,9 @@ def comment_email_html(source: str) -> str:
     for tag, styled in _STYLES.items():
         html = html.replace(tag, styled)
     return mark_safe(html)  # nh3-cleaned above; only our own style attributes are added
+
+
+@register.filter
+def comment_plain(source: str) -> str:
+    """The comment's words without Markdown marks, on one line (for a preheader)."""
+    return " ".join(html_lib.unescape(strip_tags(render_comment(source or ""))).split())
