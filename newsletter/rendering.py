@@ -141,6 +141,23 @@ def _absolute_hrefs(intro_html: str, edition: Edition, *, track: bool) -> str:
     )
 
 
+# The intro's Markdown HTML (sanitised, so its tags are bare but for a link's href and rel)
+# with the look email clients would otherwise drop from a style sheet.
+_INTRO_STYLES = {
+    "<p>": '<p style="margin:0 0 16px;">',
+    "<a ": '<a style="color:#9e2a1f;text-decoration:underline;" ',
+    "<blockquote>": (
+        '<blockquote style="margin:0 0 16px;padding:0 0 0 16px;border-left:3px solid #dedad2;">'
+    ),
+}
+
+
+def _inline_styles(intro_html: str) -> str:
+    for tag, styled in _INTRO_STYLES.items():
+        intro_html = intro_html.replace(tag, styled)
+    return intro_html
+
+
 def content_context(edition: Edition, *, track: bool) -> dict:
     """What the edition's body shows, with every href absolute (and counted if tracked).
 
@@ -176,7 +193,7 @@ def content_context(edition: Edition, *, track: bool) -> dict:
         "edition": edition,
         "items": items,
         "headlines": headlines,
-        "intro_html": _absolute_hrefs(edition.intro_html, edition, track=track),
+        "intro_html": _inline_styles(_absolute_hrefs(edition.intro_html, edition, track=track)),
         "intro_text": html_to_text(_absolute_hrefs(edition.intro_html, edition, track=False)),
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
