@@ -11,21 +11,30 @@ change to public content starts a new one. `refresh_public_pages()` is the only 
 one, and it does so after the transaction commits: cleared any earlier, a visitor arriving
 during the save would store the old page under the new generation.
 
+A page is stored once as it will be served: its body, the same body gzipped (level 9, done
+once, never per request), and a weak ETag of the body. A hit answers `If-None-Match` with a
+304 and otherwise sends the gzipped bytes to any client that accepts them, with
+`Vary: Accept-Encoding`; nothing is rendered, pickled as a response or compressed again.
+With PAGE_CACHE_SECONDS=0 the cache is not consulted or written at all.
+
 The generation also remembers the next scheduled change (a post's `publish_at`), so a scheduled
 post appears on time without any job running. Apps that schedule public changes tell the cache
 how to find the next one with `register_scheduled_change()`; this module knows no app.
 """
 
 import datetime
+import gzip
 import hashlib
+import re
 import uuid
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 STATE_KEY = "pagecache:state"
 # Browsers revalidate every time (a 304 from the cache costs next to nothing), so a reader who
@@ -33,6 +42,21 @@ STATE_KEY = "pagecache:state"
 # shared caches (ours, a proxy's, a CDN's) keep the page for s-maxage.
 BROWSER_MAX_AGE = 0
 PERSONAL_COOKIES = ("sessionid", "csrftoken", "messages")
+# Below this, gzip's own header and trailer outweigh what it saves.
+MIN_COMPRESSIBLE_BYTES = 200
+COMPRESSIBLE_TYPES = (
+    "text/",
+    "application/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/json",
+    "application/feed+json",
+    "image/svg+xml",
+)
+# Headers that describe the stored bytes: set again from the entry, never copied.
+_ENTITY_HEADERS = {"content-length", "content-encoding", "etag", "vary"}
+# The test Django's GZipMiddleware uses, so both layers agree on who gets gzip.
+_accepts_gzip = re.compile(r"\bgzip\b")
 
 NextChange = Callable[[datetime.datetime], datetime.datetime | None]
 _scheduled_changes: list[NextChange] = []
@@ -88,28 +112,89 @@ def _storable(response) -> bool:
     )
 
 
+def _entry(response) -> dict:
+    """What the cache keeps of a response: its headers, body, gzipped body and ETag."""
+    body = response.content
+    content_type = response.headers.get("Content-Type", "")
+    compressible = len(body) >= MIN_COMPRESSIBLE_BYTES and content_type.startswith(
+        COMPRESSIBLE_TYPES
+    )
+    gzipped = gzip.compress(body, compresslevel=9, mtime=0) if compressible else None
+    return {
+        "headers": [
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in _ENTITY_HEADERS
+        ],
+        "body": body,
+        "gzip": gzipped if gzipped is not None and len(gzipped) < len(body) else None,
+        "etag": f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"',
+        "vary": response.headers.get("Vary", ""),
+    }
+
+
+def _etag_matches(request, etag: str) -> bool:
+    wanted = request.headers.get("If-None-Match")
+    if not wanted:
+        return False
+    opaque = etag.removeprefix("W/")
+    return wanted.strip() == "*" or any(
+        candidate.strip().removeprefix("W/") == opaque for candidate in wanted.split(",")
+    )
+
+
+def _serve(request, entry: dict) -> HttpResponse:
+    """Answer from a stored entry: a 304, the gzipped bytes, or the plain ones."""
+    if _etag_matches(request, entry["etag"]):
+        response = HttpResponseNotModified()
+    elif entry["gzip"] is not None and _accepts_gzip.search(
+        request.headers.get("Accept-Encoding", "")
+    ):
+        response = HttpResponse(entry["gzip"])
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(entry["body"])
+    for name, value in entry["headers"]:
+        if not (response.status_code == 304 and name.lower() == "content-type"):
+            response.headers[name] = value
+    response.headers["ETag"] = entry["etag"]
+    if entry["vary"]:
+        response.headers["Vary"] = entry["vary"]
+    if entry["gzip"] is not None:
+        patch_vary_headers(response, ["Accept-Encoding"])
+    if response.status_code == 200:
+        response.headers["Content-Length"] = str(len(response.content))
+    return response
+
+
 class AnonymousPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or _has_personal_cookie(request):
+        if (
+            request.method not in ("GET", "HEAD")
+            or _has_personal_cookie(request)
+            or settings.PAGE_CACHE_SECONDS == 0
+        ):
             return self.get_response(request)
 
         now = timezone.now()
         state = _current_state(now)
         url_digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
         key = f"pagecache:{state['generation']}:{url_digest}"
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
+        entry = cache.get(key)
+        if entry is not None:
+            return _serve(request, entry)
 
         response = self.get_response(request)
-        if _storable(response):
-            timeout = settings.PAGE_CACHE_SECONDS
-            if state["next_publish"]:
-                seconds_left = (state["next_publish"] - now).total_seconds()
-                timeout = max(1, min(timeout, int(seconds_left) + 1))
-            patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE, s_maxage=timeout)
-            cache.set(key, response, timeout)
-        return response
+        if not _storable(response):
+            return response
+        timeout = settings.PAGE_CACHE_SECONDS
+        if state["next_publish"]:
+            seconds_left = (state["next_publish"] - now).total_seconds()
+            timeout = max(1, min(timeout, int(seconds_left) + 1))
+        patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE, s_maxage=timeout)
+        entry = _entry(response)
+        cache.set(key, entry, timeout)
+        return _serve(request, entry)

@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what the page cache does not serve already compressed (signed-in pages,
+    # errors, feeds with cookies); it carries Django's BREACH mitigation (random gzip filename).
+    "django.middleware.gzip.GZipMiddleware",
     # Outside the page cache, so cached pages also answer If-None-Match with a 304.
     "django.middleware.http.ConditionalGetMiddleware",
     "core.pagecache.AnonymousPageCacheMiddleware",

@@ -1,4 +1,7 @@
 import datetime
+import gzip
+import http.client
+import urllib.parse
 
 import pytest
 from django.db import transaction
@@ -128,3 +131,86 @@ def test_blog_tells_the_cache_when_the_next_scheduled_post_is_due(client, now, m
     PostFactory(publish_at=now + datetime.timedelta(seconds=60))
     cache_control = client.get(reverse("blog:post-list"))["Cache-Control"]
     assert "s-maxage=61" in cache_control  # the 60 seconds left, rounded up
+
+
+def test_a_cached_page_is_sent_gzipped_to_a_client_that_asks(client):
+    PostFactory(title="Compressed piece")
+    url = reverse("blog:post-list")
+    plain = client.get(url).content
+    response = client.get(url, headers={"accept-encoding": "br, gzip, deflate"})
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    assert int(response["Content-Length"]) == len(response.content) < len(plain) / 2
+    assert gzip.decompress(response.content) == plain
+
+
+def test_a_cached_page_is_compressed_once_not_per_request(client, monkeypatch):
+    PostFactory()
+    url = reverse("blog:post-list")
+    first = client.get(url, headers={"accept-encoding": "gzip"}).content
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a cache hit compressed the page again")
+
+    monkeypatch.setattr(gzip, "compress", refuse)
+    assert client.get(url, headers={"accept-encoding": "gzip"}).content == first
+
+
+@pytest.mark.parametrize("accept_encoding", [None, "identity", "br"])
+def test_a_client_that_does_not_take_gzip_gets_the_plain_page(client, accept_encoding):
+    PostFactory(title="Plain piece")
+    url = reverse("blog:post-list")
+    client.get(url, headers={"accept-encoding": "gzip"})
+    headers = {"accept-encoding": accept_encoding} if accept_encoding else {}
+    response = client.get(url, headers=headers)
+    assert "Content-Encoding" not in response
+    assert b"Plain piece" in response.content
+
+
+def test_a_cached_page_answers_its_etag_with_304_without_a_query(client, django_assert_num_queries):
+    PostFactory()
+    url = reverse("blog:post-list")
+    etag = client.get(url, headers={"accept-encoding": "gzip"})["ETag"]
+    with django_assert_num_queries(0):
+        response = client.get(url, headers={"if-none-match": etag, "accept-encoding": "gzip"})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    # The gzipped and the plain copy are the same page: one validator serves both.
+    assert client.get(url, headers={"if-none-match": etag}).status_code == 304
+
+
+def test_pages_that_bypass_the_cache_are_compressed_too(client):
+    post = PostFactory(title="Signed-in piece")
+    client.force_login(post.author)
+    response = client.get(reverse("blog:post-list"), headers={"accept-encoding": "gzip"})
+    assert "public" not in response.get("Cache-Control", "")
+    assert response["Content-Encoding"] == "gzip"
+    assert b"Signed-in piece" in gzip.decompress(response.content)
+
+
+def test_with_the_page_cache_off_nothing_is_written_to_the_cache(client, settings, monkeypatch):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 0
+    PostFactory()
+    writes = []
+    monkeypatch.setattr(cache, "set", lambda *args, **kwargs: writes.append(args[0]))
+    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: writes.append(args[0]))
+    assert client.get(reverse("blog:post-list")).status_code == 200
+    assert [key for key in writes if key.startswith("pagecache")] == []
+
+
+def test_the_wire_carries_gzip_bytes_from_a_real_server(live_server):
+    """What a browser receives over HTTP, not what the test client hands back."""
+    PostFactory(title="Wire piece")
+    url = urllib.parse.urlsplit(live_server.url + reverse("blog:post-list"))
+    for _ in range(2):  # the miss that stores the page, then the hit
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        connection.request("GET", url.path, headers={"Accept-Encoding": "gzip"})
+        response = connection.getresponse()
+        raw = response.read()
+        connection.close()
+        assert response.getheader("Content-Encoding") == "gzip"
+        assert raw[:2] == b"\x1f\x8b"
+        assert b"Wire piece" in gzip.decompress(raw)
