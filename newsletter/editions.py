@@ -85,6 +85,30 @@ def compose_weekly_edition(*, now: datetime.datetime) -> Edition:
     return edition
 
 
+def open_weekly_draft(*, now: datetime.datetime) -> Edition | None:
+    """The weekly draft composed in the last 7 days and not yet scheduled or sent, if any."""
+    return (
+        Edition.objects.filter(
+            kind=Edition.Kind.WEEKLY, status=Edition.Status.DRAFT, created_at__gt=now - WEEK
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def weekly_draft(*, now: datetime.datetime) -> tuple[Edition, bool]:
+    """This week's open draft, reused as the author left it, or a new one: (edition, created).
+
+    Composing twice in a week (the command in cron and the admin button, or a second run)
+    must not leave two identical drafts for the author to tell apart and one to send twice.
+    """
+    with transaction.atomic():
+        existing = open_weekly_draft(now=now)
+        if existing is not None:
+            return existing, False
+        return compose_weekly_edition(now=now), True
+
+
 def send_test(*, edition: Edition, to: str) -> None:
     """ "Send a test to me": the exact message, marked [Test], through the bulk mailer.
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,7 +29,7 @@ from newsletter.models import Edition, Subscriber
 
 CLICK_LINK = Signed("newsletter.click", stamped=False, objects=True)
 EMAIL_CONTENT_WIDTH = 536  # 600 px message minus 2 × 32 px padding
-_INTRO_HREF = re.compile(r'href="(https?://[^"]+)"')
+_INTRO_HREF = re.compile(r'href="((?:https?://|/)[^"]*)"')
 
 
 def click_token(*, edition_id: int, url: str) -> str:
@@ -103,21 +104,70 @@ def html_to_text(value: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+EMAIL_IMAGE_WIDTHS = range(600, 801)  # enough for a 2x screen at the content width
+
+
+def _email_rendition(image) -> dict | None:
+    """The JPEG or PNG rendition (mail programs do not all read WebP) best for the email.
+
+    One 600-800 px wide if there is one, else the widest narrower one (a small original);
+    never the original upload, which may be a 5,000-pixel photograph. None until the worker
+    has cut the renditions.
+    """
+    fallbacks = [r for r in image.renditions if r["format"] != "webp" and r["width"] <= 800]
+    fitting = [r for r in fallbacks if r["width"] in EMAIL_IMAGE_WIDTHS]
+    return max(fitting or fallbacks, key=lambda r: r["width"], default=None)
+
+
 def _cover(post) -> dict | None:
     image = post.cover
-    if image is None or not image.width or not image.height:
+    rendition = _email_rendition(image) if image is not None else None
+    if rendition is None:
         return None
-    width = min(EMAIL_CONTENT_WIDTH, image.width)
+    width = min(EMAIL_CONTENT_WIDTH, rendition["width"])
     return {
-        "src": absolute_url(image.file.url),
+        "src": absolute_url(default_storage.url(rendition["name"])),
         "alt": image.alt_text,
         "width": width,
-        "height": round(image.height * width / image.width),
+        "height": round(rendition["height"] * width / rendition["width"]),
     }
 
 
+def _absolute_hrefs(intro_html: str, edition: Edition, *, track: bool) -> str:
+    """Every link of the intro absolute (a writer's `/about/`, `../x` or `#note` too, read
+    against the edition's page), and counted if tracked."""
+    written = absolutise_html(intro_html, absolute_url(edition.get_absolute_url()))
+    return _INTRO_HREF.sub(
+        lambda match: f'href="{html.escape(link(edition, html.unescape(match[1]), track=track))}"',
+        written,
+    )
+
+
+# The intro's Markdown HTML (sanitised, so its tags are bare but for a link's href and rel)
+# with the look email clients would otherwise drop from a style sheet.
+_INTRO_STYLES = {
+    "<p>": '<p style="margin:0 0 16px;">',
+    "<a ": '<a style="color:#9e2a1f;text-decoration:underline;" ',
+    "<blockquote>": (
+        '<blockquote style="margin:0 0 16px;padding:0 0 0 16px;border-left:3px solid #dedad2;">'
+    ),
+}
+
+
+def _inline_styles(intro_html: str) -> str:
+    for tag, styled in _INTRO_STYLES.items():
+        intro_html = intro_html.replace(tag, styled)
+    return intro_html
+
+
 def content_context(edition: Edition, *, track: bool) -> dict:
-    """What the edition's body shows, with every href absolute (and counted if tracked)."""
+    """What the edition's body shows, with every href absolute (and counted if tracked).
+
+    The HTML links through the click counter when `track` is on; the plain-text part always
+    shows the real destination (`plain_url`), since a reader sees and may retype it there.
+    Only the lead story (the first) carries its cover image.
+    """
+    rows = edition.items.select_related("post").prefetch_related("post__images")
     items = [
         {
             "title": item.post.title,
@@ -127,9 +177,9 @@ def content_context(edition: Edition, *, track: bool) -> dict:
             "note": item.note,
             "kind": item.post.get_kind_display(),
             "reading_minutes": item.post.reading_minutes,
-            "cover": _cover(item.post),
+            "cover": _cover(item.post) if index == 0 else None,
         }
-        for item in edition.items.select_related("post").prefetch_related("post__images")
+        for index, item in enumerate(rows)
     ]
     headlines = [
         {
@@ -141,18 +191,12 @@ def content_context(edition: Edition, *, track: bool) -> dict:
         }
         for link_row in edition.headline_links.select_related("headline")
     ]
-    # Addresses the writer typed relative (`/about/`) lead nowhere from a mail program.
-    written = absolutise_html(edition.intro_html, absolute_url(edition.get_absolute_url()))
-    intro_html = _INTRO_HREF.sub(
-        lambda match: f'href="{html.escape(link(edition, html.unescape(match[1]), track=track))}"',
-        written,
-    )
     return {
         "edition": edition,
         "items": items,
         "headlines": headlines,
-        "intro_html": intro_html,
-        "intro_text": html_to_text(intro_html),
+        "intro_html": _inline_styles(_absolute_hrefs(edition.intro_html, edition, track=track)),
+        "intro_text": html_to_text(_absolute_hrefs(edition.intro_html, edition, track=False)),
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
         "archive_url": absolute_url(reverse("newsletter:edition-archive")),

@@ -209,7 +209,15 @@ class EditionAdmin(admin.ModelAdmin):
         """ "New weekly edition": a draft with this week's posts and headlines."""
         if not super().has_add_permission(request):
             raise PermissionDenied
-        edition = editions.compose_weekly_edition(now=timezone.now())
+        edition, created = editions.weekly_draft(now=timezone.now())
+        if not created:
+            self.message_user(
+                request,
+                "This week already has an open draft: here it is, as you left it. Schedule or "
+                "send it (or delete it) before composing another.",
+                messages.WARNING,
+            )
+            return self._back_to(edition)
         self.message_user(
             request,
             f"A draft with {edition.items.count()} post(s) and "

@@ -41,16 +41,19 @@ def test_every_text_part_ends_with_one_newline_and_no_template_syntax(template):
 
 def test_the_layout_uses_no_variable_a_sender_might_not_pass():
     """django-comments-xtd builds its mails' context itself: it has no site_name or site_url."""
-    engine = Engine(dirs=[TEMPLATES], string_if_invalid="MISSING(%s)")
+    engine = Engine(
+        dirs=[TEMPLATES],
+        string_if_invalid="MISSING(%s)",
+        libraries={"email_text": "core.templatetags.email_text"},
+    )
     for name in ("emails/base.html", "emails/base.txt"):
         assert "MISSING" not in engine.get_template(name).render(Context({}))
 
 
-def test_the_preheader_is_hidden_and_only_there_when_given():
-    without = render_to_string("emails/base.html", {})
-    with_one = render_to_string("emails/base.html", {"preheader": "This week: buses"})
-    assert "display:none" not in without
-    hidden = lxml.html.document_fromstring(with_one).xpath(
-        "//div[contains(@style, 'display:none')]"
-    )
+def test_the_preheader_is_hidden_and_comes_first():
+    """Every email has one (tests/test_email_content.py); the edition's is its own field."""
+    html = render_to_string("emails/base.html", {"preheader": "This week: buses"})
+    body = lxml.html.document_fromstring(html).body
+    hidden = body.xpath("./div[contains(@style, 'display:none')]")
     assert hidden[0].text_content().startswith("This week: buses")
+    assert body.xpath("./*")[0] is hidden[0]  # before any content (after Outlook's comment)

@@ -81,7 +81,7 @@ def test_author_composes_previews_tests_sends_and_watches_progress(page, week, s
 
     page.get_by_role("link", name="Preview and test").click()
     page.wait_for_url(re.compile(r"/preview/$"))
-    frame = page.frame_locator("iframe.edition-preview__frame")
+    frame = page.frame_locator("iframe.edition-preview__frame--600")
     frame.get_by_role("heading", name=edition.subject).wait_for()
     assert frame.get_by_role("link", name="Ferries before flyovers").first.is_visible()
     screenshot(page, "admin-edition-preview")

@@ -109,3 +109,37 @@ def test_the_command_composes_the_same_draft(capsys, now, yesterday):
     edition = Edition.objects.get()
     assert titles(edition) == ["Featured", "Yesterday"]
     assert f"Draft edition {edition.pk}" in capsys.readouterr().out
+
+
+def test_the_command_run_twice_reuses_this_weeks_open_draft_and_says_so(capsys, now, yesterday):
+    PostFactory(title="Yesterday", publish_at=yesterday)
+    call_command("compose_weekly_edition")
+    first = Edition.objects.get()
+    first.intro = "Written by the author between the two runs."
+    first.save()
+    capsys.readouterr()
+
+    call_command("compose_weekly_edition")
+
+    assert list(Edition.objects.values_list("pk", flat=True)) == [first.pk]
+    first.refresh_from_db()
+    assert first.intro == "Written by the author between the two runs."
+    assert titles(first) == ["Yesterday"]
+    out = capsys.readouterr().out
+    assert f"Reusing draft edition {first.pk}" in out
+    assert "no second one was made" in out
+
+
+def test_a_new_draft_once_the_open_one_was_scheduled_or_sent(capsys, now):
+    call_command("compose_weekly_edition")
+    Edition.objects.update(status=Edition.Status.SENT, frozen_at=now)
+    call_command("compose_weekly_edition")
+    assert Edition.objects.count() == 2
+    assert "Reusing" not in capsys.readouterr().out
+
+
+def test_a_draft_older_than_a_week_is_not_reused(now):
+    stale = Edition.objects.create(subject="Forgotten")
+    Edition.objects.filter(pk=stale.pk).update(created_at=now - datetime.timedelta(days=8))
+    call_command("compose_weekly_edition")
+    assert Edition.objects.count() == 2

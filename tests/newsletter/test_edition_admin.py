@@ -1,6 +1,7 @@
 """The author's side: compose, preview, test, send or schedule, and watch the progress."""
 
 import json
+import re
 
 import pytest
 from django.core import mail
@@ -263,3 +264,31 @@ def test_adding_a_known_headline_in_another_spelling_is_a_form_error(client, aut
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert Headline.objects.count() == 1
+
+
+def test_new_weekly_edition_twice_opens_the_same_draft_with_a_warning(client, author):
+    PostFactory(title="Ferries before flyovers")
+    first = client.post(admin_url("compose"))
+    second = client.post(admin_url("compose"), follow=True)
+    edition = Edition.objects.get()
+    assert first["Location"] == admin_url("change", edition.pk)
+    assert second.redirect_chain[0][0] == admin_url("change", edition.pk)
+    assert "This week already has an open draft" in second.content.decode()
+
+
+def test_the_preview_shows_the_email_at_600_and_375_px_and_the_text_part_escaped(client, author):
+    edition = make_edition()
+    html = client.get(admin_url("preview", edition.pk)).content.decode()
+    email_url = admin_url("preview_email", edition.pk)
+    frames = re.findall(r"<iframe [^>]+>", html)
+    assert len(frames) == 2
+    assert all("sandbox" in frame and f'src="{email_url}"' in frame for frame in frames)
+    assert "edition-preview__frame--600" in frames[0] and "edition-preview__frame--375" in frames[1]
+    # The intro's link, shown in the text part as "<https://…>", is text, not a tag.
+    assert "the agenda &lt;https://example.org/agenda&gt;." in html
+
+
+def test_only_staff_can_get_the_email_preview(client):
+    edition = make_edition()
+    response = client.get(admin_url("preview_email", edition.pk))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
