@@ -86,6 +86,9 @@ class UnfoldedHeader(str):
         header.name = name
         return header
 
+    def __getnewargs__(self):  # copy and pickle (the locmem backend deep-copies messages)
+        return (self.name, str(self))
+
     def fold(self, *, policy) -> str:
         items = self.split(", ") if self.startswith("<") else [str(self)]
         lines, line = [], f"{self.name}:"
