@@ -20,11 +20,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from core import checklist
 from core.models import SiteIdentity
+from core.pagecache import refresh_public_pages
 
 CACHE_KEY = "core:site-identity:1"
 FIELDS = ("site_name", "sender_name", "sender_address", "reply_to_address", "postal_address")
@@ -103,8 +104,11 @@ def current() -> Identity:
 
 
 def forget(**kwargs) -> None:
-    """Drop the cached row (connected to SiteIdentity's post_save and post_delete)."""
+    """Drop the cached row and the cached pages that print the site's name (connected to
+    SiteIdentity's post_save and post_delete)."""
     cache.delete(CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY), robust=True)
+    refresh_public_pages()
 
 
 def _identity_page() -> str:
