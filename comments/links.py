@@ -21,6 +21,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -128,6 +129,11 @@ def existing_comment(pending) -> Comment | None:
     ).first()
 
 
+def named_site(site) -> SimpleNamespace:
+    """xtd's `site` for its mail templates, named as the writer named the site in the admin."""
+    return SimpleNamespace(name=identity.current().site_name, domain=site.domain)
+
+
 def send_confirmation_request(pending, *, site) -> None:
     """xtd's confirmation mail, with our signed JSON link instead of its pickle, and our
     subject instead of xtd's "comment confirmation request" (core.mail.subject_line)."""
@@ -137,7 +143,7 @@ def send_confirmation_request(pending, *, site) -> None:
         "confirmation_url": reverse("comments-xtd-confirm", args=[token]),
         # Replies reach the writer (Site identity), never a noreply address.
         "contact": identity.current().reply_to_address or settings.COMMENTS_XTD_CONTACT_EMAIL,
-        "site": site,
+        "site": named_site(site),
     }
     templated_message(
         template="django_comments_xtd/email_confirmation_request",
@@ -196,7 +202,7 @@ def notify_comment_followers(comment) -> None:
             "mute_url": reverse(
                 "comments-xtd-mute", args=[mute_token(post_pk=post.pk, email=email)]
             ),
-            "site": comment.site,
+            "site": named_site(comment.site),
         }
         templated_message(
             template="django_comments_xtd/email_followup_comment",
