@@ -128,6 +128,8 @@ def site_url(*, debug: bool, environ=os.environ) -> str:
 def mail_domain(site_url: str) -> str:
     """The domain mail is sent from: SITE_URL's host, an IP address as an RFC 5322 literal."""
     host = urlsplit(site_url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        host = "127.0.0.1"  # a development address; "@localhost" reads as spam anywhere
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -37,6 +37,8 @@ def mail_domain() -> str:
     The same rule as config.env.mail_domain, which the settings' DEFAULT_FROM_EMAIL uses.
     """
     host = urlsplit(settings.SITE_URL).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        host = "127.0.0.1"  # a development address; "@localhost" reads as spam anywhere
     try:
         ipaddress.ip_address(host)
     except ValueError:

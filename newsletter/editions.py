@@ -115,7 +115,12 @@ class SenderNotReady(NotReady):
 
     def __init__(self, items):
         self.items = list(items)
-        labels = ", ".join(item.label.lower() for item in self.items)
+        labels = " and ".join(
+            filter(
+                None,
+                [", ".join(i.label.lower() for i in self.items[:-1]), self.items[-1].label.lower()],
+            )
+        )
         super().__init__(
             f"Nothing goes to subscribers until the site says who sends it. Fill in the {labels} "
             "first (Site › Site identity); a test to yourself works already."

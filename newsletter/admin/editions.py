@@ -90,13 +90,15 @@ def explain(err: editions.NotReady) -> str:
     """What to fix, for a message or the send page; a missing sender links to where to fill it."""
     if not isinstance(err, editions.SenderNotReady):
         return str(err)
-    links = format_html_join(
-        ", ", '<a href="{}">{}</a>', ((item.fix_url(), item.label.lower()) for item in err.items)
-    )
+    links = [
+        format_html('<a href="{}">{}</a>', item.fix_url(), item.label.lower()) for item in err.items
+    ]
+    if len(links) > 1:
+        links = [format_html_join(", ", "{}", ((link,) for link in links[:-1])), links[-1]]
     return format_html(
         "Nothing goes to subscribers until the site says who sends it. Fill in the {} first; "
         "a test to yourself works already.",
-        links,
+        format_html_join(" and ", "{}", ((link,) for link in links)),
     )
 
 

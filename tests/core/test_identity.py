@@ -112,6 +112,7 @@ def test_the_shipped_default_sender_is_on_the_site_url_host():
 
     assert env.mail_domain("https://opinion.example.org") == "opinion.example.org"
     assert env.mail_domain("http://127.0.0.1:8000") == "[127.0.0.1]"
+    assert env.mail_domain("http://localhost:8000") == "[127.0.0.1]"
 
 
 def test_error_mail_to_admins_is_dressed_too(fresh_site, settings):
