@@ -12,9 +12,9 @@ from django_comments_xtd.models import LIKEDIT_FLAG
 
 from comments.avatars import avatar_hue, initials
 from comments.models import Comment
-from core import identity
 from tests.comments.support import add_comment, elements, section_of
 from tests.factories import PostFactory, UserFactory
+from tests.support import warm_site_identity
 
 pytestmark = pytest.mark.django_db
 
@@ -302,7 +302,7 @@ def test_card_counts_cost_one_query_for_the_whole_page(client, django_assert_num
         add_comment(post)
         add_comment(post)
     cache.clear()
-    identity.current()  # the site's name is cached for good in production; warm it again
+    warm_site_identity()
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(reverse("blog:post-list"))
 
