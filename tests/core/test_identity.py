@@ -144,3 +144,19 @@ def test_a_list_header_is_folded_between_uris_never_inside_one(fresh_site):
     parsed = email.message_from_bytes(raw_of(message), policy=email.policy.default)
     assert parsed["List-Unsubscribe"] == value
     assert mail.outbox == []
+
+
+def test_a_development_site_on_an_ip_address_still_sends(settings, smtp_server):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.DEFAULT_FROM_EMAIL = "The Dispatch <noreply@[127.0.0.1]>"
+    message = templated_message(
+        template="emails/accounts/sign_in",
+        subject="Your sign-in link",
+        to=["ada@example.org"],
+        context={"url": "http://127.0.0.1:8000/x", "minutes": 30},
+    )
+    message.send(using="transport")
+    [raw] = smtp_server.raw
+    assert b"From: The Dispatch <noreply@[127.0.0.1]>" in raw
+    assert re.search(rb"Message-ID: <[^@>]+@\[127\.0\.0\.1\]>", raw)
+    assert smtp_server.collector.envelopes[0][0] == "noreply@[127.0.0.1]"
