@@ -108,8 +108,9 @@ class UnfoldedHeader(str):
 def dress(message: EmailMessage, *, bulk: bool = False) -> EmailMessage:
     """The site's headers on `message` (idempotent: what the sender set is kept).
 
-    `bulk` marks newsletter mail (editions, post emails, the subscription confirmation): it
-    gets `Precedence: bulk` and the writer's Reply-To.
+    `bulk` marks mail to the whole list (editions, post emails, tests of them): it gets
+    `Precedence: bulk` and the writer's Reply-To. The subscription confirmation is not bulk:
+    one person asked for it, and some servers delay bulk mail.
     """
     site = identity.current()
     if not message.from_email or message.from_email == settings.DEFAULT_FROM_EMAIL:
