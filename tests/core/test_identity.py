@@ -160,3 +160,13 @@ def test_a_development_site_on_an_ip_address_still_sends(settings, smtp_server):
     assert b"From: The Dispatch <noreply@[127.0.0.1]>" in raw
     assert re.search(rb"Message-ID: <[^@>]+@\[127\.0\.0\.1\]>", raw)
     assert smtp_server.collector.envelopes[0][0] == "noreply@[127.0.0.1]"
+
+
+def test_the_admin_header_follows_the_name_saved_in_the_admin(
+    client, django_capture_on_commit_callbacks
+):
+    client.force_login(StaffFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        SiteIdentity.objects.create(site_name="Calder Bay Notes")
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Calder Bay Notes — writing desk" in page
