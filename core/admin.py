@@ -112,6 +112,10 @@ class SiteIdentityAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         return redirect("admin:core_siteidentity_change", SiteIdentity.SINGLETON_PK)
 
+    def response_change(self, request, obj):
+        self.message_user(request, "Saved: every page and email uses it from now on.")
+        return redirect("admin:core_siteidentity_change", SiteIdentity.SINGLETON_PK)
+
     def get_object(self, request, object_id, from_field=None):
         """The row, or a blank one to fill in (saved on the first "Save", never on a GET)."""
         if str(object_id) != str(SiteIdentity.SINGLETON_PK):

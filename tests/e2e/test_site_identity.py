@@ -51,7 +51,10 @@ def test_a_fresh_site_names_its_sender_before_the_first_edition_goes(
     page.get_by_label("Postal address").fill("1 Harbour Street, Portsmouth PO1 2AB")
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(re.compile(r"/admin/core/siteidentity/1/change/$"))
+    page.get_by_text("Saved: every page and email uses it from now on.").wait_for()
+    assert page.get_by_role("banner").get_by_text("Calder Bay Notes — writing desk").count() == 1
     screenshot(page, "admin-site-identity-saved")
+    widths(page, "mailwire-site-identity-saved")
 
     page.goto(f"/admin/newsletter/edition/{edition.pk}/send/")
     page.get_by_role("button", name="Yes, send it now to 1 subscriber").click()
