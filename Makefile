@@ -40,6 +40,8 @@ install: $(VENV)/.installed-run
 install-test: $(VENV)/.installed-test
 
 run: export DEBUG ?= 1
+# Every process of `make run` (the worker sends the mail) derives SITE_URL from the same PORT.
+run: export PORT := $(PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable

@@ -25,7 +25,7 @@ from django_comments_xtd.models import publish_or_unpublish_nested_comments
 
 from comments.models import Comment
 from core.links import absolute_url
-from core.mail import templated_message
+from core.mail import subject_line, templated_message
 from core.pagecache import refresh_public_pages
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def notify_comment_hidden(*, comment, flags: int) -> None:
     post = comment.content_object
     message = templated_message(
         template="emails/moderation/comment_hidden",
-        subject=f"A comment on “{post}” was hidden after {flags} readers flagged it",
+        subject=subject_line(f"A comment on “{post}” was hidden after {flags} readers flagged it"),
         to=recipients,
         context={
             "comment": comment,

@@ -21,18 +21,19 @@ import base64
 import datetime
 import hashlib
 import hmac
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.template import loader
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django_comments_xtd.models import TmpXtdComment
-from django_comments_xtd.utils import send_mail
 
 from blog.models import Post
 from comments.models import Comment
+from core import identity
+from core.mail import subject_line, templated_message
 from core.tokens import Signed
 
 CONFIRM_LINK = Signed("comments.confirm", objects=True)
@@ -128,24 +129,28 @@ def existing_comment(pending) -> Comment | None:
     ).first()
 
 
+def named_site(site) -> SimpleNamespace:
+    """xtd's `site` for its mail templates, named as the writer named the site in the admin."""
+    return SimpleNamespace(name=identity.current().site_name, domain=site.domain)
+
+
 def send_confirmation_request(pending, *, site) -> None:
-    """xtd's confirmation mail, with our signed JSON link instead of its pickle."""
+    """xtd's confirmation mail, with our signed JSON link instead of its pickle, and our
+    subject instead of xtd's "comment confirmation request" (core.mail.subject_line)."""
     token = confirmation_token(pending)
     context = {
         "comment": pending,
         "confirmation_url": reverse("comments-xtd-confirm", args=[token]),
-        "contact": settings.COMMENTS_XTD_CONTACT_EMAIL,
-        "site": site,
+        # Replies reach the writer (Site identity), never a noreply address.
+        "contact": identity.current().reply_to_address or settings.COMMENTS_XTD_CONTACT_EMAIL,
+        "site": named_site(site),
     }
-    send_mail(
-        "comment confirmation request",
-        loader.render_to_string("django_comments_xtd/email_confirmation_request.txt", context),
-        settings.COMMENTS_XTD_FROM_EMAIL,
-        [pending.user_email],
-        html=loader.render_to_string(
-            "django_comments_xtd/email_confirmation_request.html", context
-        ),
-    )
+    templated_message(
+        template="django_comments_xtd/email_confirmation_request",
+        subject=subject_line(f"Confirm your comment on “{pending.content_object.title}”"),
+        to=[pending.user_email],
+        context=context,
+    ).send()
 
 
 def mute_token(*, post_pk, email: str) -> str:
@@ -174,7 +179,8 @@ def mute(*, post, email: str) -> int:
 
 
 def notify_comment_followers(comment) -> None:
-    """xtd's follow-up mail (one per following address), with our signed mute links."""
+    """xtd's follow-up mail (one per following address), with our signed mute links and our
+    subject instead of xtd's "new comment posted"."""
     post = comment.content_object
     followers = {}
     earlier = (
@@ -187,8 +193,7 @@ def notify_comment_followers(comment) -> None:
     )
     for email, name in earlier:
         followers.setdefault(email, name)
-    text = loader.get_template("django_comments_xtd/email_followup_comment.txt")
-    html = loader.get_template("django_comments_xtd/email_followup_comment.html")
+    subject = subject_line(f"New reply on “{post.title}”")
     for email, name in followers.items():
         context = {
             "user_name": name,
@@ -197,15 +202,14 @@ def notify_comment_followers(comment) -> None:
             "mute_url": reverse(
                 "comments-xtd-mute", args=[mute_token(post_pk=post.pk, email=email)]
             ),
-            "site": comment.site,
+            "site": named_site(comment.site),
         }
-        send_mail(
-            "new comment posted",
-            text.render(context),
-            settings.COMMENTS_XTD_FROM_EMAIL,
-            [email],
-            html=html.render(context),
-        )
+        templated_message(
+            template="django_comments_xtd/email_followup_comment",
+            subject=subject,
+            to=[email],
+            context=context,
+        ).send()
 
 
 def is_legacy_link(key: str) -> bool:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from comments.links import notify_comment_followers
 from comments.signals import newsletter_consent_given
 from core.links import absolute_url
-from core.mail import templated_message
+from core.mail import subject_line, templated_message
 
 NEWSLETTER_CONSENT_TEXT = "Also send me the weekly newsletter"
 
@@ -38,7 +38,7 @@ def notify_post_author(comment) -> None:
         return
     if comment.user_id == author.pk or comment.user_email.lower() == author.email.lower():
         return
-    subject = (
+    subject = subject_line(
         f"New comment on “{post.title}”"
         if comment.is_visible
         else f"Comment awaiting moderation on “{post.title}”"
@@ -47,7 +47,6 @@ def notify_post_author(comment) -> None:
         template="emails/comments/author_notification",
         subject=subject,
         to=[author.email],
-        from_email=settings.COMMENTS_XTD_FROM_EMAIL,
         context={
             "comment": comment,
             "post": post,

@@ -4,6 +4,7 @@ Every setting that differs between a laptop and production is read here, so the 
 module stays a flat list of assignments and these parsers can be tested on their own.
 """
 
+import ipaddress
 import math
 import os
 import zoneinfo
@@ -115,6 +116,61 @@ def get_language_code(name: str, default: str, environ=os.environ) -> str:
             f"{name} must be a language code Django knows, such as en-gb, en-us or fr; got {raw!r}."
         )
     return value
+
+
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def site_url(*, debug: bool, environ=os.environ) -> str:
+    """The public address, from SITE_URL; in development, http://127.0.0.1:$PORT without one.
+
+    Every emailed link and feed is built on it, so a guess in production would send readers
+    to the wrong place: there SITE_URL is required. A local SITE_URL whose port is not the
+    PORT the server listens on is refused too (emailed links would point at nothing).
+    """
+    port = get_int("PORT", 8000, minimum=1, environ=environ)
+    raw = environ.get("SITE_URL", "").strip()
+    if not raw:
+        if debug:
+            return f"http://127.0.0.1:{port}"
+        listening = (
+            f" (PORT={environ['PORT']} only says where the server listens)"
+            if ("PORT" in environ)
+            else ""
+        )
+        raise ImproperlyConfigured(
+            "SITE_URL must be set when DEBUG is off: it is the address in every emailed link "
+            f"and feed, e.g. SITE_URL=https://opinion.example.org{listening}."
+        )
+    url = raw.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(f"SITE_URL must be an absolute http(s) URL; got {raw!r}.")
+    try:
+        url_port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SITE_URL has a port that is not a number; got {raw!r}."
+        ) from None
+    if "PORT" in environ and parts.hostname in LOOPBACK_HOSTS and url_port != port:
+        raise ImproperlyConfigured(
+            f"SITE_URL {url} names port {url_port} but the server listens on PORT={port}: "
+            "emailed links would lead nowhere. Set one to match the other, or unset SITE_URL "
+            "in development to derive it from PORT."
+        )
+    return url
+
+
+def mail_domain(site_url: str) -> str:
+    """The domain mail is sent from: SITE_URL's host, an IP address as an RFC 5322 literal."""
+    host = urlsplit(site_url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        host = "127.0.0.1"  # a development address; "@localhost" reads as spam anywhere
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return f"[{host}]"
 
 
 def database_config(url: str | None, *, sqlite_path: Path) -> dict:

@@ -2,14 +2,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
 from django.views.generic import TemplateView
 
 from blog.sitemaps import SITEMAPS as BLOG_SITEMAPS
-from core import health, views
+from core import health, identity, views
 from newsletter.sitemaps import SITEMAPS as NEWSLETTER_SITEMAPS
 
-admin.site.site_header = f"{settings.SITE_NAME} — writing desk"
-admin.site.site_title = settings.SITE_NAME
+# The name the writer gives the site in the admin (core.identity), read on every page.
+admin.site.site_header = lazy(lambda: f"{identity.current().site_name} — writing desk", str)()
+admin.site.site_title = lazy(lambda: identity.current().site_name, str)()
 admin.site.index_title = "Write, schedule and moderate"
 
 urlpatterns = [

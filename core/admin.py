@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
+from django.shortcuts import redirect
 from django.utils import timezone
 
-from core import outbox
-from core.models import OutgoingEmail, TrustedDevice
+from core import identity, outbox
+from core.models import OutgoingEmail, SiteIdentity, TrustedDevice
 from core.tasks import deliver_outgoing_email
 
 
@@ -81,3 +83,56 @@ class TrustedDeviceAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SiteIdentity)
+class SiteIdentityAdmin(admin.ModelAdmin):
+    """The one Site identity page: the list and "add" lead to it; it cannot be deleted.
+
+    Each blank field shows, greyed, what is used instead (the environment's setting).
+    """
+
+    fieldsets = [
+        (None, {"fields": ["site_name"]}),
+        (
+            "Email",
+            {
+                "fields": ["sender_name", "sender_address", "reply_to_address", "postal_address"],
+                "description": "Who every email comes from, and where replies reach you.",
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        return redirect("admin:core_siteidentity_change", SiteIdentity.SINGLETON_PK)
+
+    def response_change(self, request, obj):
+        self.message_user(request, "Saved: every page and email uses it from now on.")
+        return redirect("admin:core_siteidentity_change", SiteIdentity.SINGLETON_PK)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The row, or a blank one to fill in (saved on the first "Save", never on a GET)."""
+        if str(object_id) != str(SiteIdentity.SINGLETON_PK):
+            return None
+        return SiteIdentity.objects.filter(pk=SiteIdentity.SINGLETON_PK).first() or SiteIdentity(
+            pk=SiteIdentity.SINGLETON_PK
+        )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        fallback = {
+            "site_name": settings.SITE_NAME,
+            "sender_name": "the site name",
+            "sender_address": identity.fallback_sender_address(),
+            "reply_to_address": "the sender address",
+            "postal_address": settings.NEWSLETTER_POSTAL_ADDRESS,
+        }.get(db_field.name)
+        if field is not None and fallback:
+            field.widget.attrs["placeholder"] = fallback
+        return field

@@ -10,9 +10,10 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from core import periodic, staff, tasks
+        from core import identity, periodic, staff, tasks
+        from core.models import SiteIdentity
 
         user_logged_in.connect(staff.on_user_logged_in, dispatch_uid="core.staff.on_user_logged_in")
         post_migrate.connect(
@@ -20,6 +21,11 @@ class CoreConfig(AppConfig):
             sender=self,
             dispatch_uid="core.refresh_query_statistics",
         )
+        post_save.connect(identity.forget, sender=SiteIdentity, dispatch_uid="core.identity.save")
+        post_delete.connect(
+            identity.forget, sender=SiteIdentity, dispatch_uid="core.identity.delete"
+        )
+        identity.register_checklist_items()
 
         periodic.register(
             "outbox-due", every=datetime.timedelta(minutes=1), run=tasks.enqueue_due_email

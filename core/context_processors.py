@@ -1,14 +1,14 @@
 from django.conf import settings
 
-from core import seo
+from core import identity, seo
 
 
 def site(request):
-    """Site identity for every template (header, footer, page titles, link previews), the
-    robots directive a `core.seo.noindex` view set, and empty defaults for what an indexed
-    page's view gives base.html (`core.seo.IndexedPageMixin`)."""
+    """Site identity for every template (header, footer, page titles, link previews), with
+    the name the writer gave in the admin; the robots directive a `core.seo.noindex` view set;
+    empty defaults for what an indexed page's view gives base.html (`core.seo.IndexedPageMixin`)."""
     return {
-        "site_name": settings.SITE_NAME,
+        "site_name": identity.current().site_name,
         "site_tagline": settings.SITE_TAGLINE,
         "site_url": settings.SITE_URL,
         "default_social_image": seo.default_image(),

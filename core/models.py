@@ -110,3 +110,56 @@ class StaffSignInCode(models.Model):
 
     def __str__(self):
         return f"Sign-in code for {self.user}"
+
+
+class SiteIdentity(models.Model):
+    """Who the site is and who its email comes from, as the writer fills it in the admin.
+
+    One row (pk 1). Every field left blank falls back to the environment's setting
+    (SITE_NAME, DEFAULT_FROM_EMAIL, NEWSLETTER_POSTAL_ADDRESS); `core.identity.current()`
+    merges the two and caches the result until the row is saved again.
+    """
+
+    SINGLETON_PK = 1
+
+    site_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Shown at the top of every page and in every email's subject.",
+    )
+    sender_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The name inboxes show as the sender. Blank: the site name.",
+    )
+    sender_address = models.EmailField(
+        blank=True,
+        help_text=(
+            "Every email comes from this address. Use one on your own domain that your mail "
+            "service is allowed to send for (SPF and DKIM), never a free webmail address."
+        ),
+    )
+    reply_to_address = models.EmailField(
+        "reply-to address",
+        blank=True,
+        help_text="Where replies to the newsletter go. Blank: the sender address.",
+    )
+    postal_address = models.TextField(
+        blank=True,
+        help_text=(
+            "Printed at the foot of every newsletter, as the law asks of anyone sending bulk "
+            "email (CAN-SPAM; a PO box or registered agent address will do)."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "site identity"
+        verbose_name_plural = "site identity"
+
+    def __str__(self):
+        return "Site identity"
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)

@@ -8,6 +8,7 @@ for OUTBOX_RETENTION_DAYS, so the author can see what went out, then purged.
 
 import datetime
 import email
+import email.message
 import email.policy
 import re
 from collections.abc import Iterable
@@ -24,6 +25,19 @@ from core.models import OutgoingEmail
 ERASED_ADDRESS = b"erased@invalid"
 
 
+class _ParsedStoredMessage(email.message.EmailMessage):
+    """The stored message, parsed for reading, written back byte for byte.
+
+    Re-generating a parsed message would refold its long header lines, turning the raw
+    `List-Unsubscribe` into encoded words again (core.mail.UnfoldedHeader).
+    """
+
+    stored_bytes: bytes = b""
+
+    def as_bytes(self, unixfrom=False, policy=None):
+        return self.stored_bytes if self.stored_bytes else super().as_bytes(unixfrom, policy)
+
+
 class StoredEmailMessage(EmailMessage):
     """A message already rendered to bytes, re-sent exactly as it was stored."""
 
@@ -38,7 +52,9 @@ class StoredEmailMessage(EmailMessage):
         return self._recipients
 
     def message(self, *, policy=email.policy.default):
-        return email.message_from_bytes(self._raw, policy=policy)
+        parsed = email.message_from_bytes(self._raw, _class=_ParsedStoredMessage, policy=policy)
+        parsed.stored_bytes = self._raw
+        return parsed
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:

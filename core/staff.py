@@ -34,7 +34,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core import ratelimit
+from core import identity, ratelimit
 from core.mail import templated_message
 from core.models import StaffSignInCode, TrustedDevice
 
@@ -196,7 +196,7 @@ def send_code(*, user, user_agent: str, now: datetime.datetime) -> None:
     )
     message = templated_message(
         template="emails/staff/verification_code",
-        subject=f"Your sign-in code for {settings.SITE_NAME}",
+        subject=f"Your sign-in code for {identity.current().site_name}",
         to=[user.email],
         context={
             "code": code,

@@ -2,8 +2,10 @@
 
 Every message to a subscriber is built by `newsletter_message`, so each one carries
 `List-Unsubscribe` (one https URI, RFC 2369), `List-Unsubscribe-Post` (RFC 8058), `List-Id`
-(RFC 2919) and a visible unsubscribe link in both bodies. Editions will use it with the `bulk`
-mailer; the confirmation goes through `default`, which queues and retries delivery.
+(RFC 2919) and a visible unsubscribe link in both bodies, written unencoded on the wire
+(core.mail.UnfoldedHeader). Editions use it with the `bulk` mailer and `bulk=True`
+(Precedence: bulk, Reply-To to the writer); the confirmation goes through `default`, which
+queues and retries delivery.
 """
 
 from urllib.parse import urlsplit
@@ -12,6 +14,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
+from core import identity
 from core.links import absolute_url
 from core.mail import templated_message
 from newsletter import tokens
@@ -35,7 +38,7 @@ def confirm_url(subscriber) -> str:
 
 def list_id() -> str:
     host = urlsplit(settings.SITE_URL).hostname
-    name = settings.SITE_NAME.replace("<", "").replace(">", "").replace('"', "")
+    name = identity.current().site_name.replace("<", "").replace(">", "").replace('"', "")
     return f'"{name}" <newsletter.{host}>'
 
 
@@ -49,17 +52,21 @@ def list_headers(subscriber) -> dict[str, str]:
 
 
 def newsletter_message(
-    *, subscriber, subject: str, template: str, context: dict
+    *, subscriber, subject: str, template: str, context: dict, bulk: bool = False
 ) -> EmailMultiAlternatives:
-    """A message to one subscriber from `emails/newsletter/<template>.txt` and `.html`."""
+    """A message to one subscriber from `emails/newsletter/<template>.txt` and `.html`.
+
+    `bulk` for what goes to the whole list (editions, post emails): core.mail.dress.
+    """
     return templated_message(
         template=f"emails/newsletter/{template}",
         subject=subject,
         to=[subscriber.email],
         headers=list_headers(subscriber),
+        bulk=bulk,
         context={
             **context,
-            "postal_address": settings.NEWSLETTER_POSTAL_ADDRESS,
+            "postal_address": identity.current().postal_address,
             "unsubscribe_url": unsubscribe_url(subscriber),
             "preferences_url": preferences_url(subscriber),
         },
@@ -74,7 +81,7 @@ def confirmation_message(subscriber) -> EmailMultiAlternatives:
     """
     return newsletter_message(
         subscriber=subscriber,
-        subject=f"Confirm your subscription to {settings.SITE_NAME}",
+        subject=f"Confirm your subscription to {identity.current().site_name}",
         template="confirm",
         context={
             "confirm_url": confirm_url(subscriber),

@@ -22,6 +22,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core import identity
 from core.links import absolute_url, absolutise_html
 from core.tokens import BadToken, Signed
 from newsletter import emails
@@ -197,7 +198,7 @@ def content_context(edition: Edition, *, track: bool) -> dict:
         "headlines": headlines,
         "intro_html": _inline_styles(_absolute_hrefs(edition.intro_html, edition, track=track)),
         "intro_text": html_to_text(_absolute_hrefs(edition.intro_html, edition, track=False)),
-        "site_name": settings.SITE_NAME,
+        "site_name": identity.current().site_name,
         "site_url": settings.SITE_URL,
         "archive_url": absolute_url(reverse("newsletter:edition-archive")),
     }
@@ -227,15 +228,13 @@ def stored_content(edition: Edition) -> Content:
 
 def why_text(edition: Edition, subscriber: Subscriber) -> str:
     """Why this reader gets this email (CAN-SPAM; and a reader who forgot deserves to know)."""
+    site_name = identity.current().site_name
     if edition.kind == Edition.Kind.POST:
         return (
-            f"You get this email because you subscribed to {settings.SITE_NAME} and chose "
+            f"You get this email because you subscribed to {site_name} and chose "
             "to receive every new post."
         )
-    return (
-        f"You get this email because you subscribed to the weekly newsletter of "
-        f"{settings.SITE_NAME}."
-    )
+    return f"You get this email because you subscribed to the weekly newsletter of {site_name}."
 
 
 def edition_message(
@@ -248,6 +247,7 @@ def edition_message(
         subscriber=subscriber,
         subject=subject,
         template="edition",
+        bulk=True,
         context={
             "edition": edition,
             "subject": subject,

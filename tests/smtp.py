@@ -1,4 +1,8 @@
-"""A real SMTP server on 127.0.0.1 for tests: messages are parsed as a mail client would."""
+"""A real SMTP server on 127.0.0.1 for tests: messages are parsed as a mail client would.
+
+`raw` keeps each message's DATA bytes exactly as the server received them, for tests of what
+the parsed view hides (an encoded header line, say).
+"""
 
 import email
 import email.policy
@@ -10,9 +14,11 @@ from aiosmtpd.controller import Controller
 class _Collector:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
 
     async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.original_content or envelope.content)
         self.messages.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )
@@ -37,6 +43,10 @@ class SMTPSink:
     @property
     def messages(self):
         return self.collector.messages
+
+    @property
+    def raw(self) -> list[bytes]:
+        return self.collector.raw
 
     def start(self):
         self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from blog.models import AuthorProfile, Post
 from blog.previews import make_preview_token
-from core.models import OutgoingEmail, TrustedDevice
+from core.models import OutgoingEmail, SiteIdentity, TrustedDevice
 from newsletter import tokens
 from newsletter.models import Edition, Headline, HeadlineFeed, LinkClick, Suppression
 from newsletter.rendering import click_token
@@ -118,6 +118,7 @@ def world(now):
         Suppression: Suppression.objects.first(),
         OutgoingEmail: email,
         TrustedDevice: device,
+        SiteIdentity: SiteIdentity.objects.create(site_name="The Dispatch"),
     }
     return {"public": public, "instances": instances, "subscriber": subscriber}
 

@@ -278,3 +278,35 @@ def test_an_unknown_time_zone_or_language_is_refused_in_one_line():
     )
     with pytest.raises(ImproperlyConfigured, match="LANGUAGE_CODE must be a language code"):
         env.get_language_code("LANGUAGE_CODE", "en-gb", environ={"LANGUAGE_CODE": "klingon"})
+
+
+def test_development_derives_site_url_from_port_so_emailed_links_reach_the_server():
+    assert env.site_url(debug=True, environ={"PORT": "9000"}) == "http://127.0.0.1:9000"
+    assert env.site_url(debug=True, environ={}) == "http://127.0.0.1:8000"
+    assert env.site_url(debug=False, environ={"SITE_URL": "https://a.example/"}) == (
+        "https://a.example"
+    )
+
+
+def test_a_local_site_url_on_another_port_than_the_server_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="PORT=9000"):
+        env.site_url(debug=True, environ={"PORT": "9000", "SITE_URL": "http://127.0.0.1:8000"})
+    # Behind a proxy the public address has its own port: only loopback addresses must match.
+    public = {"PORT": "9000", "SITE_URL": "https://opinion.example.org"}
+    assert env.site_url(debug=False, environ=public) == "https://opinion.example.org"
+
+
+def test_production_refuses_to_start_with_port_but_no_site_url():
+    result = run_manage("check", DEBUG="0", SECRET_KEY=STRONG_KEY, PORT="9000")
+    assert result.returncode == 2
+    assert result.stderr.startswith("Refusing to start: SITE_URL must be set when DEBUG is off")
+    assert "PORT=9000" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_development_with_port_puts_that_port_in_site_url():
+    result = run_manage(
+        "shell", "-c", "from django.conf import settings; print(settings.SITE_URL)", PORT="9123"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:9123"

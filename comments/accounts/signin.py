@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from comments.accounts.links import SignInLink, make_sign_in_token, state_matches
 from comments.accounts.readers import AddressRefused, create_reader, reader_for
+from core import identity
 from core.links import absolute_url
 from core.mail import templated_message
 
@@ -24,7 +25,7 @@ def send_sign_in_email(*, email: str, url: str) -> None:
     """The link, as text and HTML, through the queued `default` mailer (retried if refused)."""
     message = templated_message(
         template="emails/accounts/sign_in",
-        subject=f"Your sign-in link for {settings.SITE_NAME}",
+        subject=f"Your sign-in link for {identity.current().site_name}",
         to=[email],
         context={"url": url, "minutes": settings.READER_SIGN_IN_MAX_AGE // 60},
     )

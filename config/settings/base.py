@@ -34,10 +34,9 @@ elif len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("
     )
 SECRET_KEY_FALLBACKS = env.get_list("SECRET_KEY_FALLBACKS")
 
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Required with DEBUG off; in development http://127.0.0.1:$PORT (config/env.py).
+SITE_URL = env.site_url(debug=DEBUG)
 _site = urlsplit(SITE_URL)
-if _site.scheme not in {"http", "https"} or not _site.hostname:
-    raise ImproperlyConfigured(f"SITE_URL must be an absolute http(s) URL; got {SITE_URL!r}.")
 SITE_NAME = os.environ.get("SITE_NAME", "The Dispatch")
 SITE_TAGLINE = os.environ.get("SITE_TAGLINE", "OpEds and reporting from an independent writer")
 HTTPS = _site.scheme == "https"
@@ -184,7 +183,11 @@ EMAIL_SENDING_TIMEOUT_SECONDS = 600
 # Sent and failed messages stay in the outbox (admin: Site › Outgoing emails) this long, then
 # the worker deletes them: long enough to answer "did my email go out?", no longer.
 OUTBOX_RETENTION_DAYS = env.get_int("OUTBOX_RETENTION_DAYS", 30, minimum=1, unit="days")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
+# Never @localhost: the site's own domain (SITE_URL's host). The sender, reply-to and postal
+# address the writer sets in the admin (Site › Site identity, core.identity) win over these.
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@{env.mail_domain(SITE_URL)}>"
+)
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = env.get_list("ADMINS")
 

@@ -28,3 +28,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Test clients submit comment forms the instant they are rendered.
 COMMENTS_MIN_SUBMIT_SECONDS = 0
+# A site whose writer has said who sends its mail (core.identity): tests of the refusal to
+# send without a sender or postal address blank these.
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = "The Dispatch <letters@dispatch.example>"
+NEWSLETTER_POSTAL_ADDRESS = "1 Harbour Street, Portsmouth PO1 2AB, United Kingdom"

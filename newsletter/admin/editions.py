@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.csp import CSP
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST, require_safe
 
 from blog.models import Post
-from core import timezones
+from core import identity, timezones
 from core.smtp import SEND_ERRORS
 from newsletter import delivery, editions, rendering, tasks
 from newsletter.models import Edition, EditionHeadline, EditionItem, Headline, Subscriber
@@ -90,12 +91,28 @@ class ScheduleForm(forms.Form):
         self.fields["send_at"].help_text = timezones.zone_note()
 
 
+def explain(err: editions.NotReady) -> str:
+    """What to fix, for a message or the send page; a missing sender links to where to fill it."""
+    if not isinstance(err, editions.SenderNotReady):
+        return str(err)
+    links = [
+        format_html('<a href="{}">{}</a>', item.fix_url(), item.label.lower()) for item in err.items
+    ]
+    if len(links) > 1:
+        links = [format_html_join(", ", "{}", ((link,) for link in links[:-1])), links[-1]]
+    return format_html(
+        "Nothing goes to subscribers until the site says who sends it. Fill in the {} first; "
+        "a test to yourself works already.",
+        format_html_join(" and ", "{}", ((link,) for link in links)),
+    )
+
+
 def readiness_problem(edition: Edition) -> str:
     """Why the edition cannot be sent as it is, or "" when it can."""
     try:
         editions.check_ready(edition, now=timezone.now())
     except editions.NotReady as err:
-        return str(err)
+        return explain(err)
     return ""
 
 
@@ -236,7 +253,7 @@ class EditionAdmin(admin.ModelAdmin):
             "preview.html",
             f"Preview: {edition.subject}",
             text=rendering.preview_text(edition, subscriber=self._stand_in(request)),
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=identity.current().from_header,
             test_address=request.user.email,
             problem=readiness_problem(edition) if edition.is_editable else "",
         )
@@ -304,7 +321,7 @@ class EditionAdmin(admin.ModelAdmin):
         try:
             count = tasks.send_now(edition=edition, now=timezone.now())
         except editions.NotReady as err:
-            self.message_user(request, str(err), messages.ERROR)
+            self.message_user(request, explain(err), messages.ERROR)
             return redirect("admin:newsletter_edition_send", edition.pk)
         self.message_user(
             request, f"Sending to {count} subscriber(s). Progress shows below.", messages.SUCCESS
@@ -323,7 +340,7 @@ class EditionAdmin(admin.ModelAdmin):
         try:
             tasks.send_later(edition=edition, send_at=send_at, now=timezone.now())
         except editions.NotReady as err:
-            self.message_user(request, str(err), messages.ERROR)
+            self.message_user(request, explain(err), messages.ERROR)
             return self._send_page(request, edition, form)
         when = f"{timezones.local(edition.send_at)} ({timezones.zone_name()})"
         self.message_user(request, f"Scheduled for {when}.", messages.SUCCESS)

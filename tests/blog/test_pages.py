@@ -11,6 +11,7 @@ from blog.previews import make_preview_token, preview_url
 from tests.blog.test_admin import inline_management_forms
 from tests.factories import PostFactory, StaffFactory
 from tests.htmlparse import event_handler_attributes, script_blocks, texts
+from tests.support import warm_site_identity
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +159,7 @@ def test_post_page_query_count_is_constant(client, django_assert_max_num_queries
         other.tags.set(tags)
     for i in range(4):
         Source.objects.create(post=post, publisher="P", title=f"S{i}", url="https://example.org")
+    warm_site_identity()
     with django_assert_max_num_queries(10):
         client.get(post.get_absolute_url())
 
@@ -166,6 +168,7 @@ def test_tag_and_archive_pages_query_counts_are_constant(client, django_assert_m
     tag = Tag.objects.create(name="Energy", slug="energy")
     for post in PostFactory.create_batch(12):
         post.tags.add(tag)
+    warm_site_identity()
     with django_assert_max_num_queries(7):  # 6 + the cards' comment counts (one query)
         client.get(tag.get_absolute_url())
     with django_assert_max_num_queries(4):

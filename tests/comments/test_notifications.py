@@ -39,7 +39,7 @@ def test_the_author_is_told_of_held_comments_too(django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True):
         add_comment(post, is_public=False)
     (notice,) = mail.outbox
-    assert notice.subject == f"Comment awaiting moderation on “{post.title}”"
+    assert notice.subject == f"Comment awaiting moderation on “{post.title}” · The Dispatch"
 
 
 def test_the_author_is_not_told_of_their_own_comments(django_capture_on_commit_callbacks):

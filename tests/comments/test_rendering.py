@@ -14,6 +14,7 @@ from comments.avatars import avatar_hue, initials
 from comments.models import Comment
 from tests.comments.support import add_comment, elements, section_of
 from tests.factories import PostFactory, UserFactory
+from tests.support import warm_site_identity
 
 pytestmark = pytest.mark.django_db
 
@@ -301,6 +302,7 @@ def test_card_counts_cost_one_query_for_the_whole_page(client, django_assert_num
         add_comment(post)
         add_comment(post)
     cache.clear()
+    warm_site_identity()
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(reverse("blog:post-list"))
 

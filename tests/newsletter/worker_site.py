@@ -42,6 +42,9 @@ def site_env(var_dir: Path, *, smtp_port: int, **settings) -> dict[str, str]:
         "SECRET_KEY": "worker-site-only-" + "q7Zr" * 12,
         "DEBUG": "0",
         "SITE_URL": "https://worker.example",
+        # The writer has said who sends (core.identity); editions are refused until then.
+        "DEFAULT_FROM_EMAIL": "The Dispatch <letters@worker.example>",
+        "NEWSLETTER_POSTAL_ADDRESS": "1 Harbour Street, Portsmouth",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}/?timeout=5",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
