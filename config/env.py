@@ -4,7 +4,6 @@ Every setting that differs between a laptop and production is read here, so the 
 module stays a flat list of assignments and these parsers can be tested on their own.
 """
 
-import ipaddress
 import math
 import os
 import zoneinfo
@@ -162,15 +161,10 @@ def site_url(*, debug: bool, environ=os.environ) -> str:
 
 
 def mail_domain(site_url: str) -> str:
-    """The domain mail is sent from: SITE_URL's host, an IP address as an RFC 5322 literal."""
-    host = urlsplit(site_url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        host = "127.0.0.1"  # a development address; "@localhost" reads as spam anywhere
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    return f"[{host}]"
+    """The domain mail is sent from (core.addresses.domain_of_site, one rule for both)."""
+    from core.addresses import domain_of_site
+
+    return domain_of_site(site_url)
 
 
 def database_config(url: str | None, *, sqlite_path: Path) -> dict:

@@ -13,7 +13,9 @@
   comparisons and uniqueness ignore case (`mailbox_key`, a `Lower("email")` constraint).
 """
 
+import ipaddress
 import re
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -82,3 +84,16 @@ def mailbox_key(address: str) -> str:
         return normalise_email(address).lower()
     except ValidationError:
         return (address or "").strip().lower()
+
+
+def domain_of_site(site_url: str) -> str:
+    """The domain the site's mail comes from: SITE_URL's host, an IP address as an RFC 5322
+    literal, and `localhost` as 127.0.0.1 ("@localhost" reads as spam anywhere)."""
+    host = urlsplit(site_url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        host = "127.0.0.1"
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return f"[{host}]"

@@ -13,10 +13,8 @@ Mail never comes from `@localhost`: when no sender is set, the address is `norep
 of SITE_URL (`mail_domain()`), which is also the right-hand side of every Message-ID.
 """
 
-import ipaddress
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +22,7 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from core import checklist
+from core.addresses import domain_of_site
 from core.models import SiteIdentity
 from core.pagecache import refresh_public_pages
 
@@ -32,18 +31,8 @@ FIELDS = ("site_name", "sender_name", "sender_address", "reply_to_address", "pos
 
 
 def mail_domain() -> str:
-    """The site's own domain for mail: SITE_URL's host (an IP address as an RFC 5322 literal).
-
-    The same rule as config.env.mail_domain, which the settings' DEFAULT_FROM_EMAIL uses.
-    """
-    host = urlsplit(settings.SITE_URL).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        host = "127.0.0.1"  # a development address; "@localhost" reads as spam anywhere
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    return f"[{host}]"
+    """The site's own domain for mail, also the right-hand side of every Message-ID."""
+    return domain_of_site(settings.SITE_URL)
 
 
 def fallback_sender_address() -> str:

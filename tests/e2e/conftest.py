@@ -6,6 +6,7 @@ violation of any impact, the Nu HTML checker finds no error, and no request leav
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -146,3 +147,16 @@ def screenshot(page, name: str):
             assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {size[0]}px"
     page.emulate_media(color_scheme="light")
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+PASSWORD = "a-long-test-password"  # tests.factories.StaffFactory's
+
+
+def sign_in_to_admin(page, username: str = "author"):
+    """Sign `username` in through the admin's login page, from a browser they trust."""
+    page.goto("/admin/login/")
+    trust_browser(page, username)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/admin/$"))

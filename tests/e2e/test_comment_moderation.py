@@ -3,22 +3,12 @@ import re
 import pytest
 
 from tests.comments.support import add_comment
-from tests.e2e.conftest import assert_accessible, check_page, screenshot, trust_browser
+from tests.e2e.conftest import assert_accessible, check_page, screenshot, sign_in_to_admin
 from tests.factories import PostFactory, StaffFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-test-password"
 LINK = re.compile(r"(http://\S+/account/sign-in/\S+/)")
-
-
-def admin_sign_in(page, username):
-    page.goto("/admin/login/")
-    trust_browser(page, username)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
 
 
 def test_author_approves_a_held_comment_and_readers_then_see_it(page, browser, live_server):
@@ -48,7 +38,7 @@ def test_author_approves_a_held_comment_and_readers_then_see_it(page, browser, l
     assert "Boats are cheaper than bridges." in reader.locator("main").inner_text()
     assert "for the costs" not in before.text()
 
-    admin_sign_in(page, "author")
+    sign_in_to_admin(page, "author")
     summary = page.locator(".moderation-summary")
     assert " ".join(summary.inner_text().split()) == (
         "1 comment to review: 1 awaiting moderation, none flagged by readers."

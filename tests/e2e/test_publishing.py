@@ -7,12 +7,10 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from blog.models import Post, Tag
-from tests.e2e.conftest import check_page, screenshot, trust_browser
+from tests.e2e.conftest import check_page, screenshot, sign_in_to_admin
 from tests.factories import StaffFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture
@@ -27,15 +25,6 @@ def cover_jpeg(tmp_path):
     return path
 
 
-def sign_in(page, username):
-    page.goto("/admin/login/")
-    trust_browser(page, username)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
-
-
 def test_author_writes_previews_schedules_and_publishes_with_a_cover(
     page, browser, live_server, cover_jpeg, settings, tmp_path
 ):
@@ -48,7 +37,7 @@ def test_author_writes_previews_schedules_and_publishes_with_a_cover(
     settings.MEDIA_ROOT = tmp_path / "media"
     StaffFactory(username="author")
     Tag.objects.create(name="Transit", slug="transit")
-    sign_in(page, "author")
+    sign_in_to_admin(page, "author")
 
     page.goto("/admin/blog/post/add/")
     page.get_by_label("Title:", exact=True).fill("Ferries before flyovers")
@@ -120,7 +109,7 @@ def test_author_writes_previews_schedules_and_publishes_with_a_cover(
 def test_image_that_is_not_an_image_is_refused_in_the_admin(page, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     StaffFactory(username="author")
-    sign_in(page, "author")
+    sign_in_to_admin(page, "author")
     fake = tmp_path / "holiday.jpg"
     fake.write_text("<html><script>alert(1)</script></html>")
     page.goto("/admin/blog/post/add/")

@@ -9,22 +9,11 @@ from django.core.management import call_command
 
 from blog.models import Post, Source
 from newsletter.models import EditionItem
-from tests.e2e.conftest import assert_accessible, assert_valid_html, screenshot, trust_browser
+from tests.e2e.conftest import assert_accessible, assert_valid_html, screenshot, sign_in_to_admin
 from tests.factories import PostFactory, StaffFactory
 from tests.newsletter.editions_support import make_edition
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "a-long-test-password"
-
-
-def sign_in(page, username="author"):
-    page.goto("/admin/login/")
-    trust_browser(page, username)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
 
 
 def checked(page):
@@ -46,7 +35,7 @@ def test_the_checklist_leads_the_writer_from_a_demo_site_to_their_own(page, demo
     checklist shows next, which is what the test proves.
     """
     own = PostFactory(author=demo_site, title="My first column", slug="my-first-column")
-    sign_in(page)
+    sign_in_to_admin(page)
     checklist = page.get_by_role("region", name=re.compile("still to do"))
     items = checklist.get_by_role("listitem")
     assert items.count() == 3
@@ -82,7 +71,7 @@ def test_the_checklist_leads_the_writer_from_a_demo_site_to_their_own(page, demo
 
 
 def test_keeping_the_demo_content_changes_nothing(page, demo_site):
-    sign_in(page)
+    sign_in_to_admin(page)
     page.get_by_role("link", name="Demo content removed").click()
     page.get_by_role("link", name="Keep it for now").click()
     page.wait_for_url(re.compile(r"/admin/$"))
@@ -103,7 +92,7 @@ def test_inline_tables_fit_a_1280_px_window(page, demo_site):
     EditionItem.objects.filter(edition=edition).update(
         note="Why this matters to you this week, in a sentence or two for the reader."
     )
-    sign_in(page)
+    sign_in_to_admin(page)
     for url, fields in (
         (f"/admin/blog/post/{post.pk}/change/", ["#id_sources-0-url", "#id_sources-0-DELETE"]),
         (f"/admin/newsletter/edition/{edition.pk}/change/", ["#id_items-0-DELETE"]),

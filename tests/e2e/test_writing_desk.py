@@ -3,7 +3,6 @@ revision, restore an older one, drop an image, and a refused image that keeps th
 
 import base64
 import re
-from pathlib import Path
 
 import pytest
 from PIL import Image as PILImage
@@ -11,28 +10,16 @@ from PIL import Image as PILImage
 from blog import revisions
 from blog.models import Image, Post, PostRevision
 from tests.blog.images_support import encoded
-from tests.e2e.conftest import check_page, screenshot, trust_browser
+from tests.e2e.conftest import SCREENSHOTS, check_page, screenshot, sign_in_to_admin
 from tests.factories import PostFactory, StaffFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "a-long-test-password"
-SHOTS = Path("/work/wt/shots/desk")
 
 
 @pytest.fixture
 def author(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return StaffFactory(username="author")
-
-
-def sign_in(page, username="author"):
-    page.goto("/admin/login/")
-    trust_browser(page, username)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
 
 
 def open_desk(page, post):
@@ -48,14 +35,14 @@ def frame_body(page):
 def shoot(page, name, focus=None):
     """Screenshots for a person to look at: 1280 and 390 px wide, light and dark, scrolled to
     the `focus` selector when given."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         for width in (1280, 390):
             page.set_viewport_size({"width": width, "height": 900})
             if focus:
                 page.locator(focus).first.evaluate("(element) => element.scrollIntoView()")
-            page.screenshot(path=SHOTS / f"{name}-{width}-{scheme}.png")
+            page.screenshot(path=SCREENSHOTS / f"{name}-{width}-{scheme}.png")
     page.emulate_media(color_scheme="light")
     page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -83,7 +70,7 @@ def drop_files(page, files):
 
 def test_typing_previews_autosaves_and_the_revision_is_there_after_leaving(page, author):
     post = PostFactory(author=author, title="Ferries", body="The ferry is cheap.", draft=True)
-    sign_in(page)
+    sign_in_to_admin(page)
     check_page(page, open_desk(page, post))
     assert "The ferry is cheap." in frame_body(page).inner_text()
 
@@ -139,7 +126,7 @@ def test_restoring_an_older_revision_from_the_list(page, author):
     PostRevision.objects.filter(body="First draft.").update(
         updated=post.updated_at.replace(year=2025), created=post.updated_at.replace(year=2025)
     )
-    sign_in(page)
+    sign_in_to_admin(page)
     open_desk(page, post)
     rows = page.locator(".desk-revisions__table tbody tr")
     assert rows.count() == 2
@@ -154,7 +141,7 @@ def test_restoring_an_older_revision_from_the_list(page, author):
 
 def test_dropping_an_image_uploads_it_and_inserts_the_snippet_at_the_caret(page, author):
     post = PostFactory(author=author, body="Before.\nAfter.", draft=True)
-    sign_in(page)
+    sign_in_to_admin(page)
     open_desk(page, post)
     body = page.locator("#id_body")
     body.evaluate("(area) => { area.focus(); area.setSelectionRange(8, 8); }")
@@ -172,7 +159,7 @@ def test_dropping_an_image_uploads_it_and_inserts_the_snippet_at_the_caret(page,
 
 def test_a_refused_image_shows_why_and_keeps_the_text(page, author):
     post = PostFactory(author=author, body="My careful paragraph.", draft=True)
-    sign_in(page)
+    sign_in_to_admin(page)
     open_desk(page, post)
     page.locator("#id_body").fill("My careful paragraph, edited.")
     drop_files(page, [("scan.png", "image/png", b"%PDF-1.4 not a picture")])
@@ -187,7 +174,7 @@ def test_a_refused_image_shows_why_and_keeps_the_text(page, author):
 
 def test_shortcuts_mark_bold_italic_and_links(page, author):
     post = PostFactory(author=author, body="Vote now", draft=True)
-    sign_in(page)
+    sign_in_to_admin(page)
     open_desk(page, post)
     body = page.locator("#id_body")
     body.evaluate("(area) => { area.focus(); area.setSelectionRange(5, 8); }")
@@ -205,7 +192,7 @@ def test_shortcuts_mark_bold_italic_and_links(page, author):
 
 def test_changing_a_published_address_asks_first(page, author):
     post = PostFactory(author=author, slug="ferries-first")
-    sign_in(page)
+    sign_in_to_admin(page)
     open_desk(page, post)
     assert "Share before publishing" not in page.content()
     page.locator("#id_slug").fill("ferries-at-last")
@@ -229,7 +216,7 @@ def test_changing_a_published_address_asks_first(page, author):
 def test_an_image_without_alt_text_is_kept_after_the_failed_save(page, author, tmp_path):
     photo = tmp_path / "harbour.jpg"
     photo.write_bytes(encoded(PILImage.new("RGB", (64, 40), "steelblue"), "JPEG"))
-    sign_in(page)
+    sign_in_to_admin(page)
     page.goto("/admin/blog/post/add/")
     page.get_by_label("Title:", exact=True).fill("Harbour notes")
     page.get_by_label("Body:", exact=True).fill("Text that must survive.")
@@ -256,14 +243,14 @@ def test_the_desk_fits_a_phone_and_lists_revisions(page, author):
             author=author,
             kind="autosave" if minute else "saved",
         )
-    sign_in(page)
+    sign_in_to_admin(page)
     check_page(page, open_desk(page, post))
     screenshot(page, "writing-desk")
     shoot(page, "desk-revisions", focus=".desk-revisions")
 
 
 def test_a_new_post_is_autosaved_before_its_first_save_and_can_be_continued(page, author):
-    sign_in(page)
+    sign_in_to_admin(page)
     page.goto("/admin/blog/post/add/")
     page.get_by_label("Title:", exact=True).fill("Ferries before flyovers")
     page.get_by_label("Body:", exact=True).fill("The ferry costs less than a lane of motorway.")
