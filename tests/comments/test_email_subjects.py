@@ -63,7 +63,8 @@ def test_reply_and_author_emails_name_the_site_and_the_post(client, smtp_server)
     )
     for message in smtp_server.messages:
         assert_named(message, post=post)
-        assert "— Calder Bay Notes" in message.get_body(("plain",)).get_content()
+        # The signature under the one "-- " delimiter names the site the admin set.
+        assert "\n-- \r\nCalder Bay Notes\r\n" in message.get_body(("plain",)).get_content()
 
 
 def test_the_hidden_comment_notice_names_the_site_and_the_post(
