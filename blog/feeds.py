@@ -17,6 +17,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.html import escape
 
 from blog.models import Image, Post, Tag
+from core import identity
 from core.links import absolute_url, absolutise_html
 
 FEED_LENGTH = 20
@@ -69,7 +70,7 @@ class LatestPostsRssFeed(Feed):
     url_name = "blog:feed-rss"
 
     def title(self, obj) -> str:
-        return settings.SITE_NAME
+        return identity.current().site_name
 
     def description(self, obj) -> str:
         return settings.SITE_TAGLINE
@@ -140,10 +141,10 @@ class TagRssFeed(LatestPostsRssFeed):
         return get_object_or_404(Tag, slug=slug)
 
     def title(self, tag: Tag) -> str:
-        return f"{settings.SITE_NAME}: {tag.name}"
+        return f"{identity.current().site_name}: {tag.name}"
 
     def description(self, tag: Tag) -> str:
-        return tag.description or f"Posts tagged “{tag.name}” on {settings.SITE_NAME}."
+        return tag.description or f"Posts tagged “{tag.name}” on {identity.current().site_name}."
 
     def link(self, tag: Tag) -> str:
         return absolute_url(tag.get_absolute_url())

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog import images
-from core import timezones
+from core import identity, timezones
 from core.markup import plain_text, render_post_body
 
 WORDS_PER_MINUTE = 230
@@ -415,7 +415,7 @@ def author_display_name(user) -> str:
     profile = getattr(user, "profile", None)
     if profile is not None and profile.display_name.strip():
         return profile.display_name.strip()
-    return user.get_full_name().strip() or settings.SITE_NAME
+    return user.get_full_name().strip() or identity.current().site_name
 
 
 def public_name(user) -> str:

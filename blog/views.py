@@ -16,7 +16,7 @@ from blog.models import AuthorProfile, OldSlug, Post, Tag
 from blog.previews import read_preview_token
 from blog.search import search_posts
 from blog.templatetags.blog_images import image_url
-from core import seo
+from core import identity, seo
 from core.links import absolute_url
 from core.text import strip_invisible
 
@@ -194,7 +194,7 @@ class TagDetailView(seo.IndexedPageMixin, PublishedPostMixin, ListView):
 
 
 def tag_description(tag: Tag) -> str:
-    return tag.description or f"Posts tagged {tag.name} on {settings.SITE_NAME}."
+    return tag.description or f"Posts tagged {tag.name} on {identity.current().site_name}."
 
 
 class PostMonthArchiveView(seo.IndexedPageMixin, PublishedPostMixin, MonthArchiveView):
@@ -209,7 +209,7 @@ class PostMonthArchiveView(seo.IndexedPageMixin, PublishedPostMixin, MonthArchiv
         return seo.page_json_ld(
             "CollectionPage",
             name=f"{month:%B %Y}",
-            description=f"Everything published on {settings.SITE_NAME} in {month:%B %Y}.",
+            description=f"Everything published on {identity.current().site_name} in {month:%B %Y}.",
             url=context["canonical_url"],
         )
 
@@ -239,7 +239,7 @@ class ArchiveView(seo.IndexedPageMixin, TemplateView):
         return seo.page_json_ld(
             "CollectionPage",
             name="Archive",
-            description=f"Every month and every topic on {settings.SITE_NAME}.",
+            description=f"Every month and every topic on {identity.current().site_name}.",
             url=context["canonical_url"],
         )
 
@@ -259,7 +259,7 @@ class AboutView(seo.IndexedPageMixin, TemplateView):
         ]
         return seo.page_json_ld(
             "AboutPage",
-            name=f"About {settings.SITE_NAME}",
+            name=f"About {identity.current().site_name}",
             description=settings.SITE_TAGLINE,
             url=context["canonical_url"],
             **({"mainEntity": people[0] if len(people) == 1 else people} if people else {}),

@@ -6,7 +6,6 @@ those written in a comment included.
 
 import datetime
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import CharField, Max
 from django.db.models.functions import Cast
@@ -16,6 +15,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from blog.models import Post
 from comments.models import Comment
+from core import identity
 from core.links import absolute_url, absolutise_html
 
 FEED_LENGTH = 30
@@ -41,10 +41,10 @@ class LatestCommentsFeed(Feed):
     feed_type = StableAtom1Feed
 
     def title(self, obj=None):
-        return f"Comments on {settings.SITE_NAME}"
+        return f"Comments on {identity.current().site_name}"
 
     def subtitle(self, obj=None):
-        return f"The latest comments readers left on {settings.SITE_NAME}."
+        return f"The latest comments readers left on {identity.current().site_name}."
 
     def link(self, obj=None):
         return absolute_url(reverse("blog:post-list"))
@@ -111,7 +111,7 @@ class PostCommentsFeed(LatestCommentsFeed):
         return f"Comments on “{obj.title}”"
 
     def subtitle(self, obj=None):
-        return f"What readers say about “{obj.title}” on {settings.SITE_NAME}."
+        return f"What readers say about “{obj.title}” on {identity.current().site_name}."
 
     def link(self, obj=None):
         return absolute_url(f"{obj.get_absolute_url()}#comments")

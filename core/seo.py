@@ -13,11 +13,11 @@
 import functools
 import json
 
-from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from core import identity
 from core.links import absolute_url
 
 NOINDEX = "noindex, nofollow"
@@ -81,7 +81,7 @@ def _static_image(image: dict, alt: str) -> dict:
 def default_image() -> dict:
     """The social image of a page without a picture of its own (1200 × 630, as Open Graph and
     X's large card want)."""
-    return _static_image(DEFAULT_IMAGE, alt=settings.SITE_NAME)
+    return _static_image(DEFAULT_IMAGE, alt=identity.current().site_name)
 
 
 def image_object(image: dict) -> dict:
@@ -96,15 +96,15 @@ def publisher() -> dict:
     """The site as schema.org's Organization, with the logo Google asks articles to name."""
     return {
         "@type": "Organization",
-        "name": settings.SITE_NAME,
+        "name": identity.current().site_name,
         "url": absolute_url("/"),
-        "logo": image_object(_static_image(PUBLISHER_LOGO, alt=settings.SITE_NAME)),
+        "logo": image_object(_static_image(PUBLISHER_LOGO, alt=identity.current().site_name)),
     }
 
 
 def website() -> dict:
     """The site as schema.org's WebSite: what a page `isPartOf`."""
-    return {"@type": "WebSite", "name": settings.SITE_NAME, "url": absolute_url("/")}
+    return {"@type": "WebSite", "name": identity.current().site_name, "url": absolute_url("/")}
 
 
 def page_json_ld(page_type: str, *, name: str, description: str, url: str, **extra) -> dict:

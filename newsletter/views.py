@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, ListView
 
 from blog.models import Post
-from core import seo
+from core import identity, seo
 from core.links import absolute_url
 from core.origin import same_origin_post, wants_json
 from core.ratelimit import allow, client_ip, client_network, too_many_requests
@@ -82,7 +82,7 @@ def subscribe_page_json_ld() -> dict:
         "WebPage",
         name="The weekly newsletter",
         description="My best articles and OpEds of the week, along with the major news "
-        f"headlines: one email a week from {settings.SITE_NAME}.",
+        f"headlines: one email a week from {identity.current().site_name}.",
         url=absolute_url(reverse("newsletter:subscribe")),
     )
 
@@ -369,8 +369,10 @@ class EditionArchiveView(seo.IndexedPageMixin, ArchivedEditionMixin, ListView):
         return seo.page_json_ld(
             "CollectionPage",
             name="Past editions",
-            description=f"Every weekly edition of the {settings.SITE_NAME} newsletter: the best "
-            "articles and OpEds of the week, along with the major news headlines.",
+            description=(
+                f"Every weekly edition of the {identity.current().site_name} newsletter: the "
+                "best articles and OpEds of the week, along with the major news headlines."
+            ),
             url=context["canonical_url"],
         )
 

@@ -137,6 +137,15 @@ def test_a_comment_cannot_smuggle_markup_into_an_email(django_capture_on_commit_
     assert "<img" not in html and "<b>" not in html and "javascript:" not in html
 
 
+def test_a_relative_link_in_a_comment_names_the_site_in_the_email(settings):
+    from comments.templatetags.comment_email import comment_email_html
+
+    html = comment_email_html("See [the about page](/about/) and [the budget](/2026/12/budget/).")
+    assert f'href="{settings.SITE_URL}/about/"' in html
+    assert f'href="{settings.SITE_URL}/2026/12/budget/"' in html
+    assert 'href="/' not in html
+
+
 def test_the_edition_shows_one_image_a_rendition_for_the_lead_story(sent):
     html = html_part(sent["weekly edition"])
     images = re.findall(r"<img [^>]+>", html)

@@ -12,6 +12,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from comments.markup import render_comment
+from core.links import absolutise_html
 
 register = template.Library()
 
@@ -37,7 +38,8 @@ _STYLES = {
 @register.filter
 def comment_email_html(source: str) -> str:
     """The comment's Markdown `source` rendered (and sanitised) for an HTML email part."""
-    html = render_comment(source or "")
+    # A mail program resolves nothing relative: `/about/` in a comment must name the site.
+    html = absolutise_html(render_comment(source or ""))
     for tag, styled in _STYLES.items():
         html = html.replace(tag, styled)
     return mark_safe(html)  # nh3-cleaned above; only our own style attributes are added

@@ -170,3 +170,20 @@ def test_the_admin_header_follows_the_name_saved_in_the_admin(
         SiteIdentity.objects.create(site_name="Calder Bay Notes")
     page = client.get(reverse("admin:index")).content.decode()
     assert "Calder Bay Notes — writing desk" in page
+
+
+def test_the_name_set_in_the_admin_reaches_feeds_and_link_previews(client):
+    """Not only pages and emails: feed titles and the JSON-LD publisher follow it too."""
+    import json
+
+    from tests.factories import PostFactory
+
+    PostFactory(title="Trams before tunnels")
+    SiteIdentity.objects.create(site_name="Calder Bay Notes")
+    feed = client.get(reverse("blog:feed-rss")).content.decode()
+    assert "<title>Calder Bay Notes</title>" in feed
+    comments_feed = client.get(reverse("comments:feed")).content.decode()
+    assert "Comments on Calder Bay Notes" in comments_feed
+    home = client.get(reverse("blog:post-list")).content.decode()
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', home, re.S)
+    assert [json.loads(block)["publisher"]["name"] for block in blocks] == ["Calder Bay Notes"]
