@@ -171,10 +171,18 @@ def test_without_javascript_flag_has_its_own_page_with_reasons(browser, live_ser
     context.close()
 
 
+def join_the_discussion(page):
+    """Once there is a thread the form waits behind "Join the discussion" (a <details>)."""
+    summary = page.locator("summary", has_text="Join the discussion")
+    if summary.count() and page.locator("#join-discussion[open]").count() == 0:
+        summary.click()
+
+
 def test_a_refused_comment_keeps_its_text_with_javascript(page, post, reader, settings):
     settings.COMMENTS_PER_ADDRESS_PER_MINUTE = 1
     add_comment(post, text="Ferries are the answer.", user_name="Ann Reader")
     page.goto(post.get_absolute_url())
+    join_the_discussion(page)
     form = page.locator("[data-form-home] form[data-comment-form]")
     form.get_by_label("Comment").fill("First thought.")
     wait_for_stamp(form)
@@ -198,6 +206,7 @@ def test_a_refused_comment_keeps_its_text_without_javascript(browser, live_serve
     page = context.new_page()
     for text in ("First thought.", "A second thought, kept."):
         page.goto(post.get_absolute_url())
+        join_the_discussion(page)
         page.get_by_label("Comment", exact=True).fill(text)
         page.get_by_role("button", name="Post comment").click()
         if page.get_by_role("heading", level=1).inner_text() == "One more step":

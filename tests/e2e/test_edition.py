@@ -17,8 +17,7 @@ from playwright.sync_api import expect
 
 from newsletter import delivery, tasks
 from newsletter.models import Edition, Headline
-from tests.e2e.conftest import check_page, screenshot
-from tests.e2e.test_publishing import sign_in
+from tests.e2e.conftest import check_page, screenshot, sign_in_to_admin
 from tests.factories import PostFactory, StaffFactory
 from tests.newsletter.factories import SubscriberFactory
 
@@ -63,7 +62,7 @@ def test_author_composes_previews_tests_sends_and_watches_progress(page, week, s
     the previous one left, as the author's own session would; split, the steps would each have
     to rebuild that state by hand and stop proving the flow.
     """
-    sign_in(page, "author")
+    sign_in_to_admin(page, "author")
     page.goto("/admin/newsletter/edition/")
     screenshot(page, "admin-edition-list-empty")
     page.get_by_role("button", name="New weekly edition").click()

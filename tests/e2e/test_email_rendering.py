@@ -13,8 +13,7 @@ import subprocess
 
 import pytest
 
-from tests.e2e.conftest import AXE, SCREENSHOTS, VNU, check_page, screenshot
-from tests.e2e.test_publishing import sign_in
+from tests.e2e.conftest import AXE, SCREENSHOTS, VNU, check_page, screenshot, sign_in_to_admin
 from tests.factories import StaffFactory
 from tests.mail_samples import every_email, html_part
 from tests.newsletter.editions_support import make_edition
@@ -112,7 +111,7 @@ def test_the_admin_preview_shows_the_email_at_600_and_375_px_side_by_side(
     settings.SITE_URL = live_server.url
     StaffFactory(username="author", email="author@example.org")
     edition = make_edition()
-    sign_in(page, "author")
+    sign_in_to_admin(page, "author")
     response = page.goto(f"/admin/newsletter/edition/{edition.pk}/preview/")
     wide = page.frame_locator("iframe.edition-preview__frame--600")
     narrow = page.frame_locator("iframe.edition-preview__frame--375")

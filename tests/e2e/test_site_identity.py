@@ -6,8 +6,7 @@ import pytest
 
 from core import identity
 from newsletter.models import Edition
-from tests.e2e.conftest import SCREENSHOTS, check_page, screenshot
-from tests.e2e.test_publishing import sign_in
+from tests.e2e.conftest import SCREENSHOTS, check_page, screenshot, sign_in_to_admin
 from tests.factories import StaffFactory
 from tests.newsletter.editions_support import make_edition
 from tests.newsletter.factories import SubscriberFactory
@@ -32,7 +31,7 @@ def test_a_fresh_site_names_its_sender_before_the_first_edition_goes(
     StaffFactory(username="author", email="author@example.org")
     reader = SubscriberFactory()
     edition = make_edition()
-    sign_in(page, "author")
+    sign_in_to_admin(page, "author")
 
     response = page.goto(f"/admin/newsletter/edition/{edition.pk}/send/")
     check_page(page, response)
