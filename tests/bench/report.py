@@ -136,6 +136,12 @@ def goals(results: dict) -> list[dict]:
     return out
 
 
+def _note(median: dict) -> str:
+    if not median["rps"]:
+        return " (no answer within the run)"
+    return f" ({median['errors']:.0f} errors)" if median["errors"] else ""
+
+
 def markdown(results: dict) -> str:
     s = results["settings"]
     before, after = results["load_before"], results["load_after"]
@@ -169,7 +175,7 @@ def markdown(results: dict) -> str:
     for x in (x for x in targets if x["group"] == "post"):
         m = x["median"]
         below = f"{reference / m['rps']:.1f}" if m["rps"] else "-"
-        errors = f" ({m['errors']:.0f} errors)" if m["errors"] else ""
+        errors = _note(m)
         lines.append(
             f"| {x['label']}{errors} | {m['rps']:,.0f} | {m['p50_ms']:.1f} | "
             f"{m['p99_ms']:.1f} | {x['bytes']:,} {x['encoding']} | {below} |"
@@ -183,7 +189,7 @@ def markdown(results: dict) -> str:
     ]
     for x in (x for x in targets if x["group"] == "pages"):
         m = x["median"]
-        errors = f" ({m['errors']:.0f} errors)" if m["errors"] else ""
+        errors = _note(m)
         lines.append(
             f"| {x['label']}{errors} | {m['rps']:,.0f} | {m['p50_ms']:.1f} | "
             f"{m['p99_ms']:.1f} | {x['bytes']:,} {x['encoding']} |"
