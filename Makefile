@@ -20,6 +20,7 @@ help:
 	@echo "make test-slow  real mail-server outages and killed workers (CI runs them too)"
 	@echo "make e2e    browser tests in Debian's Chromium"
 	@echo "make lint   ruff check and format check"
+	@echo "make bench  serving, rendering and sending figures (var/bench/serving.md)"
 	@echo "make fonts  rebuild static/fonts/ (Source Serif 4, subset) and the favicon"
 	@echo "make clean  remove the virtualenv, the local database and collected files"
 
@@ -71,7 +72,11 @@ e2e: install-test
 	npm ci --no-audit --no-fund --silent
 	$(BIN)/pytest --ds=config.settings.test -m e2e -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
+# Debian's wrk (load generator) and nginx (the static and micro-cache targets), when missing.
 bench: install-test
+	@command -v wrk >/dev/null && { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || \
+	  { echo "Installing Debian's wrk and nginx for the benchmark…"; \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y wrk nginx; }
 	$(BIN)/python -m tests.bench
 
 lint: install-test
@@ -82,9 +87,9 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The WOFF2 files and the favicon are committed; this rebuilds them (scripts/build_fonts.py).
+# The WOFF2 files and the favicon are committed; this rebuilds them (tests/tools/build_fonts.py).
 fonts: install-test
-	$(BIN)/python scripts/build_fonts.py
+	$(BIN)/python tests/tools/build_fonts.py
 
 ci:
 	bash .ci/run

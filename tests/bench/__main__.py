@@ -1,13 +1,13 @@
 """`make bench`: every benchmark, each in its own process (they set up Django differently).
 
-Figures are printed and written to var/bench/*.txt; the exit status is non-zero when any
-benchmark misses its target.
+Figures are printed and written to var/bench/ (*.txt, serving.json, serving.md); the exit
+status is non-zero when any benchmark misses its target.
 """
 
 import subprocess
 import sys
 
-BENCHMARKS = ["tests.bench.comments_render", "tests.bench.edition_send", "tests.bench.pages"]
+BENCHMARKS = ["tests.bench.comments_render", "tests.bench.edition_send", "tests.bench.serving"]
 
 
 def main() -> int:

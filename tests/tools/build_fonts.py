@@ -22,7 +22,7 @@ from fontTools.pens.transformPen import TransformPen
 from fontTools.ttLib import TTFont
 from fontTools.varLib import instancer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "static" / "fonts"
 IMG = ROOT / "static" / "img"
 FAVICON_COLOUR = "#9e2a1f"  # --color-accent (light)
@@ -142,7 +142,7 @@ def build_favicon(img: Path = IMG) -> list[Path]:
 
 
 if __name__ == "__main__":
-    # `python scripts/build_fonts.py DIR` writes everything to DIR instead, to compare.
+    # `python tests/tools/build_fonts.py DIR` writes everything to DIR instead, to compare.
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else None
     for path in build(target or OUT) + build_favicon(target or IMG):
         print(f"{path.name}: {path.stat().st_size:,} bytes")  # noqa: T201
