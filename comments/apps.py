@@ -1,3 +1,5 @@
+import datetime
+
 from django.apps import AppConfig
 
 
@@ -18,10 +20,11 @@ class CommentsConfig(AppConfig):
         from django_comments_xtd.signals import confirmation_received
 
         from blog.models import Post
-        from comments import flags, receivers
+        from comments import flags, links, receivers
         from comments.converters import IdConverter
         from comments.models import Comment
         from comments.moderation import PostModerator
+        from core import periodic
 
         moderator.register(Post, PostModerator)
         if "id" not in get_converters():  # <id:...> in comments' URL modules, once
@@ -55,4 +58,9 @@ class CommentsConfig(AppConfig):
             flags.hide_after_removal_suggestions,
             sender=CommentFlag,
             dispatch_uid="comments-hide-after-flags",
+        )
+        periodic.register(
+            "comments-purge-pending",
+            every=datetime.timedelta(hours=6),
+            run=links.forget_expired_pending_comments,
         )

@@ -6,7 +6,10 @@ signed JSON (`core.tokens.Signed`): a stamped, salted token per purpose, checked
 SECRET_KEY and SECRET_KEY_FALLBACKS (links survive a key rotation), with a maximum age:
 
 - confirmation: COMMENTS_CONFIRMATION_MAX_AGE_DAYS, and used once (the comment it creates
-  is found again on a second use; a deleted comment is not brought back);
+  is found again on a second use; a deleted comment is not brought back). The token names a
+  `PendingComment` row holding the comment, so the link is one short line in the email
+  whatever the comment's length; tokens sent before that carried the comment itself and are
+  still read until they expire;
 - mute: COMMENTS_MUTE_LINK_MAX_AGE_DAYS; muting twice is harmless, so it is not single-use.
 
 Links in the old pickle format, sent before this change, are **never unpickled**, not even
@@ -21,6 +24,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import secrets
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -31,7 +35,7 @@ from django.utils.dateparse import parse_datetime
 from django_comments_xtd.models import TmpXtdComment
 
 from blog.models import Post
-from comments.models import Comment
+from comments.models import Comment, PendingComment
 from core import identity
 from core.mail import subject_line, templated_message
 from core.tokens import Signed
@@ -68,7 +72,24 @@ def confirmation_token(pending) -> str:
     payload = {key: pending.get(name) for key, name in PENDING_FIELDS.items()}
     payload["ct"] = ".".join(pending["content_type"].natural_key())
     payload["d"] = pending["submit_date"].isoformat()
-    return CONFIRM_LINK.sign(payload, compress=True)
+    row = PendingComment.objects.create(key=secrets.token_urlsafe(16), payload=payload)
+    return CONFIRM_LINK.sign({"k": row.key})
+
+
+def _pending_payload(token: str, *, max_age: float | None):
+    """What the token stands for: its row's comment, or (older links) the comment it carries."""
+    payload = CONFIRM_LINK.read(token, max_age=max_age)
+    if isinstance(payload, dict) and set(payload) == {"k"}:
+        row = PendingComment.objects.filter(key=str(payload["k"])).first()
+        return row.payload if row is not None else None
+    return payload
+
+
+def forget_expired_pending_comments(*, now: datetime.datetime) -> int:
+    """Comments whose confirmation link has expired can no longer be published: they go."""
+    cutoff = now - datetime.timedelta(seconds=confirmation_max_age() + 3600)
+    deleted, _ = PendingComment.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def read_confirmation(token: str, *, expired_ok: bool = False) -> TmpXtdComment | None:
@@ -78,7 +99,7 @@ def read_confirmation(token: str, *, expired_ok: bool = False) -> TmpXtdComment 
     expired token too (to say where the comment was meant to go, never to publish it).
     """
     max_age = None if expired_ok else confirmation_max_age()
-    payload = CONFIRM_LINK.read(token, max_age=max_age)
+    payload = _pending_payload(token, max_age=max_age)
     if not isinstance(payload, dict) or payload.get("ct") != "blog.post":
         return None
     post = Post.objects.published().filter(pk=_int(payload.get("o"))).first()

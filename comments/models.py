@@ -243,3 +243,23 @@ class FlagReport(models.Model):
 
     def __str__(self):
         return self.get_reason_display()
+
+
+class PendingComment(models.Model):
+    """A comment written without signing in, waiting for its author's confirmation link.
+
+    The link names this row (comments.links) rather than carrying the comment itself, so it
+    stays one short line in the email however long the comment is. Rows go once the link has
+    expired (COMMENTS_CONFIRMATION_MAX_AGE_DAYS, a periodic job).
+    """
+
+    key = models.CharField(max_length=32, primary_key=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "comment awaiting confirmation"
+        verbose_name_plural = "comments awaiting confirmation"
+
+    def __str__(self):
+        return f"Comment awaiting confirmation since {self.created_at:%Y-%m-%d %H:%M}"

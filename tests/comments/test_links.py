@@ -9,6 +9,7 @@ mute links keep working.
 """
 
 import builtins
+import datetime
 import email
 import email.policy
 import hashlib
@@ -22,7 +23,7 @@ from django.urls import reverse
 from django_comments_xtd import signed as xtd_signed
 
 from comments.links import CONFIRM_LINK, mute_token
-from comments.models import Comment
+from comments.models import Comment, PendingComment
 from comments.signals import newsletter_consent_given
 from tests.comments.support import ORIGIN, add_comment, form_data, link_in, post_comment
 from tests.factories import PostFactory, UserFactory
@@ -112,10 +113,44 @@ def test_the_confirmation_link_is_signed_json_not_a_pickle(client):
     post = PostFactory()
     post_comment(client, post, comment="Ferries first.")
     key = key_of(confirmation_path())
-    payload = CONFIRM_LINK.read(key)
+    payload = PendingComment.objects.get(pk=CONFIRM_LINK.read(key)["k"]).payload
     assert payload["c"] == "Ferries first." and payload["e"] == "ada@example.org"
     with pytest.raises(xtd_signed.BadSignature):
         xtd_signed.loads(key)
+
+
+def test_a_long_comments_confirmation_link_is_one_short_line(client):
+    """The link names the waiting comment instead of carrying it (it made 1,200 characters)."""
+    post = PostFactory()
+    text = ("Ferries, tunnels and buses: a long thought, carefully argued. " * 50)[:2900].strip()
+    post_comment(client, post, comment=text)
+    link = link_in(parsed(mail.outbox[-1]), "/comments/confirm/")
+    assert len(link) < 150, link  # the signature is most of it; the comment is not in it
+    assert client.post(urlsplit(link).path, headers=ORIGIN).status_code == 200
+    assert Comment.objects.get().comment == text
+
+
+def test_a_link_that_carried_its_comment_still_confirms_until_it_expires(client):
+    """Links emailed before the comments were kept on the server hold the comment itself."""
+    post = PostFactory()
+    post_comment(client, post, comment="Sent the old way.")
+    row = PendingComment.objects.get()
+    old_style = CONFIRM_LINK.sign(row.payload, compress=True)
+    row.delete()
+    path = reverse("comments-xtd-confirm", args=[old_style])
+    assert client.post(path, headers=ORIGIN).status_code == 200
+    assert Comment.objects.get().comment == "Sent the old way."
+
+
+def test_waiting_comments_go_once_their_link_has_expired(client, settings, now):
+    from comments.links import forget_expired_pending_comments
+
+    settings.COMMENTS_CONFIRMATION_MAX_AGE_DAYS = 3
+    post_comment(client, PostFactory(), comment="Kept a while.")
+    assert forget_expired_pending_comments(now=now + datetime.timedelta(days=3)) == 0
+    assert PendingComment.objects.count() == 1
+    assert forget_expired_pending_comments(now=now + datetime.timedelta(days=4)) == 1
+    assert PendingComment.objects.count() == 0
 
 
 def test_a_confirmation_link_is_used_once(client):
