@@ -124,8 +124,8 @@ def site_url(*, debug: bool, environ=os.environ) -> str:
     """The public address, from SITE_URL; in development, http://127.0.0.1:$PORT without one.
 
     Every emailed link and feed is built on it, so a guess in production would send readers
-    to the wrong place: there SITE_URL is required. A local SITE_URL whose port is not the
-    PORT the server listens on is refused too (emailed links would point at nothing).
+    to the wrong place: there SITE_URL is required. In development, a local SITE_URL whose port
+    is not the PORT the server listens on is refused too (emailed links would point at nothing).
     """
     port = get_int("PORT", 8000, minimum=1, environ=environ)
     raw = environ.get("SITE_URL", "").strip()
@@ -151,7 +151,9 @@ def site_url(*, debug: bool, environ=os.environ) -> str:
         raise ImproperlyConfigured(
             f"SITE_URL has a port that is not a number; got {raw!r}."
         ) from None
-    if "PORT" in environ and parts.hostname in LOOPBACK_HOSTS and url_port != port:
+    # In development the reader's browser talks to PORT itself. With DEBUG off a proxy on this
+    # machine may take the public port and pass requests to PORT (deploy/, `make bench`).
+    if debug and "PORT" in environ and parts.hostname in LOOPBACK_HOSTS and url_port != port:
         raise ImproperlyConfigured(
             f"SITE_URL {url} names port {url_port} but the server listens on PORT={port}: "
             "emailed links would lead nowhere. Set one to match the other, or unset SITE_URL "

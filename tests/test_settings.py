@@ -294,6 +294,9 @@ def test_a_local_site_url_on_another_port_than_the_server_is_refused():
     # Behind a proxy the public address has its own port: only loopback addresses must match.
     public = {"PORT": "9000", "SITE_URL": "https://opinion.example.org"}
     assert env.site_url(debug=False, environ=public) == "https://opinion.example.org"
+    # ...and in production only: there a proxy on this machine may own the public port.
+    proxied = {"PORT": "9000", "SITE_URL": "http://127.0.0.1:8000"}
+    assert env.site_url(debug=False, environ=proxied) == "http://127.0.0.1:8000"
 
 
 def test_production_refuses_to_start_with_port_but_no_site_url():
