@@ -70,9 +70,6 @@ def _cookie_pattern(names: frozenset[str]) -> re.Pattern:
 
 
 _STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}
-# Files (whitenoise, the media view) and the health probes a balancer calls every few seconds
-# (core.health, mounted at these paths by config.urls): never worth a cache round trip.
-_UNCACHED_PREFIXES = (settings.STATIC_URL, settings.MEDIA_URL, "/healthz", "/readyz")
 _ENTITY_HEADERS = {"content-length", "content-encoding", "etag", "vary"}
 # The test Django's GZipMiddleware uses, so both layers agree on who gets gzip.
 _accepts_gzip = re.compile(r"\bgzip\b")
@@ -116,6 +113,15 @@ def _current_state(now, stored: dict) -> dict:
         state = {"generation": uuid.uuid4().hex, "next_publish": _next_scheduled_change(now)}
         cache.set(STATE_KEY, state, None)
     return state
+
+
+def _uncached_prefixes() -> tuple[str, ...]:
+    """Files (whitenoise, the media view) and the health probes a balancer calls every few
+    seconds (core.health, mounted there by config.urls): never worth a cache round trip.
+
+    Read per request, not at import: config.wsgi imports this module before settings load.
+    """
+    return (settings.STATIC_URL, settings.MEDIA_URL, "/healthz", "/readyz")
 
 
 def _personal_cookie_names() -> set[str]:
@@ -304,7 +310,7 @@ class AnonymousPageCacheMiddleware:
         if (
             request.method not in ("GET", "HEAD")
             or settings.PAGE_CACHE_SECONDS == 0
-            or request.path_info.startswith(_UNCACHED_PREFIXES)
+            or request.path_info.startswith(_uncached_prefixes())
             or _has_personal_cookie(request)
         ):
             return self.get_response(request)

@@ -313,3 +313,22 @@ def test_development_with_port_puts_that_port_in_site_url():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:9123"
+
+
+def test_the_wsgi_application_loads_as_gunicorn_loads_it(tmp_path):
+    """`make run` starts `gunicorn config.wsgi` with no DJANGO_SETTINGS_MODULE set: importing
+    the module must configure settings before anything reads them."""
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    environ |= {"DEBUG": "1", "VAR_DIR": str(tmp_path)}
+    for key in ("SECRET_KEY", "DATABASE_URL", "SITE_URL", "ALLOWED_HOSTS", "EMAIL_URL"):
+        environ.pop(key, None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi; print(config.wsgi.application.__name__)"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "cached_pages_first"
