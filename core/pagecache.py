@@ -164,7 +164,7 @@ def _entry(response, generation: str) -> dict:
     ]
     common.append(("ETag", etag))
     vary = response.headers.get("Vary", "")
-    if gzipped is not None:
+    if gzipped is not None and "accept-encoding" not in vary.lower():  # GZipMiddleware's own
         vary = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
     if vary:
         common.append(("Vary", vary))

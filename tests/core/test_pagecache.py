@@ -263,3 +263,16 @@ def test_every_key_the_page_cache_writes_carries_its_format(client, monkeypatch)
     ours = [key for key in written if key.startswith("pagecache")]
     assert len(ours) == 2  # the state, the page
     assert all(key.startswith(f"pagecache:v{pagecache.FORMAT}:") for key in ours)
+
+
+def test_vary_names_accept_encoding_once(client):
+    """Stored from a gzipped first answer (GZipMiddleware already said Vary) or a plain one."""
+    PostFactory()
+    for url, first_headers in (
+        (reverse("blog:post-list"), {"accept-encoding": "gzip"}),
+        (reverse("blog:archive"), {}),
+    ):
+        client.get(url, headers=first_headers)
+        for headers in ({"accept-encoding": "gzip"}, {}):
+            vary = client.get(url, headers=headers)["Vary"]
+            assert vary.lower().count("accept-encoding") == 1, vary
