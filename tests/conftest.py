@@ -54,3 +54,15 @@ def smtp_server(settings):
     }
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def author_client(client):
+    """The test client signed in as the writer (a staff user named "author"), who is
+    `author_client.author`."""
+    from tests.factories import StaffFactory
+
+    author = StaffFactory(username="author", email="author@example.org")
+    client.force_login(author)
+    client.author = author
+    return client

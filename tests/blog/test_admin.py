@@ -3,17 +3,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
-from tests.factories import PostFactory, StaffFactory
+from tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def author_client(client):
-    author = StaffFactory(username="author")
-    client.force_login(author)
-    client.author = author
-    return client
 
 
 def inline_management_forms():

@@ -95,13 +95,6 @@ def test_remove_deletes_all_demo_content_and_leaves_the_writers_own(
     assert "5 post(s), 1 comment(s)" in out.getvalue()
 
 
-@pytest.fixture
-def author_client(client):
-    author = StaffFactory(username="author")
-    client.force_login(author)
-    return client
-
-
 def test_the_admin_removes_demo_content_on_post_only(author_client):
     load()
     url = reverse("admin:blog_remove_demo_content")

@@ -12,19 +12,10 @@ from blog.forms import KEPT_UPLOAD_DIR
 from blog.models import Image, Post
 from tests.blog.images_support import STORED_NAME, phone_photo
 from tests.blog.test_admin import post_form
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 KEPT_TOKEN = re.compile(r'name="images-0-file-kept" value="([^"]+)"')
-
-
-@pytest.fixture
-def author_client(client):
-    author = StaffFactory(username="author")
-    client.force_login(author)
-    client.author = author
-    return client
 
 
 def with_image(author, **image):

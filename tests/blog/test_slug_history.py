@@ -16,7 +16,7 @@ from django.utils import timezone
 from blog.models import OldSlug, Post
 from tests.blog.test_admin import post_form
 from tests.blog.test_feeds_sitemaps import sitemap_urls
-from tests.factories import PostFactory, StaffFactory
+from tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -155,14 +155,6 @@ def test_sitemap_shows_only_the_new_address(client):
 
 
 # The admin
-
-
-@pytest.fixture
-def author_client(client):
-    author = StaffFactory(username="author")
-    client.force_login(author)
-    client.author = author
-    return client
 
 
 def test_the_slug_help_of_a_published_post_says_old_links_will_redirect(author_client):

@@ -25,14 +25,6 @@ SAME_SITE = {"Origin": "http://testserver"}
 OTHER_SITE = {"Origin": "https://attacker.example"}
 
 
-@pytest.fixture
-def author_client(client):
-    author = StaffFactory(username="author")
-    client.force_login(author)
-    client.author = author
-    return client
-
-
 def preview_url():
     return reverse("admin:blog_post_desk_preview")
 

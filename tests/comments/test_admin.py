@@ -22,14 +22,6 @@ CHANGELIST = reverse("admin:comments_comment_changelist")
 
 
 @pytest.fixture
-def author_client(client):
-    author = StaffFactory(username="author", email="author@example.org")
-    client.force_login(author)
-    client.author = author
-    return client
-
-
-@pytest.fixture
 def post():
     return PostFactory(title="Ferries before flyovers")
 

@@ -48,3 +48,13 @@ def counting_sink(settings):
     settings.MAILERS = {**settings.MAILERS, "bulk": sink.mailer(), "transport": sink.mailer()}
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+def author(client):
+    """The writer, signed in to the admin."""
+    from tests.factories import StaffFactory
+
+    user = StaffFactory(username="author", email="author@example.org")
+    client.force_login(user)
+    return user

@@ -2,6 +2,8 @@
 
 import itertools
 
+from django.urls import reverse
+
 from newsletter.models import Edition, EditionHeadline, EditionItem, Headline
 from tests.factories import PostFactory
 from tests.newsletter.factories import SubscriberFactory
@@ -37,3 +39,8 @@ def make_edition(*, posts: int = 2, headlines: int = 1, **fields) -> Edition:
 
 def active_subscribers(count: int):
     return [SubscriberFactory() for _ in range(count)]
+
+
+def admin_url(name: str, *args) -> str:
+    """An address of the editions' admin (`admin:newsletter_edition_<name>`)."""
+    return reverse(f"admin:newsletter_edition_{name}", args=args)

@@ -20,12 +20,6 @@ CHANGELIST = "admin:newsletter_subscriber_changelist"
 IMPORT = "admin:newsletter_subscriber_import"
 
 
-@pytest.fixture
-def author_client(client):
-    client.force_login(StaffFactory(username="author"))
-    return client
-
-
 def upload(text: str, name="subscribers.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
 

@@ -11,22 +11,11 @@ from django.utils import timezone
 
 from newsletter import delivery, editions
 from newsletter.models import Delivery, Edition, Headline, HeadlineFeed, LinkClick
-from tests.factories import PostFactory, StaffFactory, UserFactory
-from tests.newsletter.editions_support import make_edition
+from tests.factories import PostFactory, UserFactory
+from tests.newsletter.editions_support import admin_url, make_edition
 from tests.newsletter.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def author(client):
-    user = StaffFactory(username="author", email="author@example.org")
-    client.force_login(user)
-    return user
-
-
-def admin_url(name, *args):
-    return reverse(f"admin:newsletter_edition_{name}", args=args)
 
 
 def test_new_weekly_edition_composes_a_draft_and_opens_it(client, author):

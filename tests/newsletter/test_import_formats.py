@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from newsletter.imports import parse_subscriber_csv
 from newsletter.models import Subscriber
-from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,12 +64,6 @@ BUTTONDOWN = (
     "b2,new@example.org,2024-02-01T09:00:00+00:00,,{},[],,2,unactivated\n"
     "b3,left@example.org,2022-07-01T09:00:00+00:00,,{},[],,3,unsubscribed\n"
 )
-
-
-@pytest.fixture
-def author_client(client):
-    client.force_login(StaffFactory(username="author"))
-    return client
 
 
 def import_csv(client, text, *, mode="active", consent_source="Platform export, 2025"):

@@ -15,8 +15,8 @@ from core import checklist
 from core.models import SiteIdentity
 from newsletter import editions
 from newsletter.models import Delivery, Edition, Subscriber
-from tests.factories import PostFactory, StaffFactory
-from tests.newsletter.editions_support import make_edition
+from tests.factories import PostFactory
+from tests.newsletter.editions_support import admin_url, make_edition
 from tests.newsletter.factories import SubscriberFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,17 +29,6 @@ def unconfigured(settings):
     """A fresh site: the shipped sender (noreply@ the site's host) and no postal address."""
     settings.DEFAULT_FROM_EMAIL = "The Dispatch <noreply@testserver>"
     settings.NEWSLETTER_POSTAL_ADDRESS = ""
-
-
-@pytest.fixture
-def author(client):
-    user = StaffFactory(username="author", email="author@example.org")
-    client.force_login(user)
-    return user
-
-
-def admin_url(name, *args):
-    return reverse(f"admin:newsletter_edition_{name}", args=args)
 
 
 def test_sender_and_postal_address_are_checklist_items_that_block_sending(unconfigured):
