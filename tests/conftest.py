@@ -8,13 +8,15 @@ from django.utils import timezone
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty page cache, so no response leaks between tests: the
-    shared cache and this process's own copies (core.pagecache.serve_cached_pages)."""
-    from core import pagecache
+    shared cache and this process's own copies (core.pagecache.serve_cached_pages, the site
+    identity)."""
+    from core import identity, pagecache
 
     def forget():
         cache.clear()
         pagecache._local_pages.clear()
         pagecache._forget_local_state()
+        identity.forget_local_copy()
 
     forget()
     yield

@@ -187,3 +187,35 @@ def test_the_name_set_in_the_admin_reaches_feeds_and_link_previews(client):
     home = client.get(reverse("blog:post-list")).content.decode()
     blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', home, re.S)
     assert [json.loads(block)["publisher"]["name"] for block in blocks] == ["Calder Bay Notes"]
+
+
+def test_a_page_reads_the_identity_from_the_shared_cache_once_not_per_use(client, monkeypatch):
+    """Header, titles, link previews and JSON-LD all print it: one round trip serves them."""
+    from django.core.cache import cache
+
+    from tests.factories import PostFactory
+
+    post = PostFactory()
+    reads = []
+    original = cache.get
+    monkeypatch.setattr(
+        cache,
+        "get",
+        lambda key, *args, **kwargs: (
+            (key == identity.CACHE_KEY and reads.append(key)) or original(key, *args, **kwargs)
+        ),
+    )
+    signed_in = {"cookie": "sessionid=not-a-session"}  # past the page cache: a real render
+    client.get(post.get_absolute_url(), headers=signed_in)
+    client.get(reverse("blog:post-list"), headers=signed_in)
+    assert len(reads) == 1
+
+
+def test_a_name_saved_by_another_process_shows_once_the_local_copy_is_old(settings):
+    from django.core.cache import cache
+
+    assert identity.current().site_name == settings.SITE_NAME
+    cache.set(identity.CACHE_KEY, {"site_name": "Calder Bay Notes"}, None)  # saved elsewhere
+    assert identity.current().site_name == settings.SITE_NAME
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0
+    assert identity.current().site_name == "Calder Bay Notes"
