@@ -15,12 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "p" + "Q7x!r2Lm9#vT4kZ8@wN1eB6yH3sJ0uF5gD" * 2
 
 
-def run_manage(*args, **environ):
+def clean_environ(**environ) -> dict[str, str]:
+    """This process's environment without any setting of the site's, plus `environ`."""
     base = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     for key in ("SECRET_KEY", "DEBUG", "DATABASE_URL", "SITE_URL", "ALLOWED_HOSTS", "EMAIL_URL"):
         base.pop(key, None)
-    base.update(environ)
-    base["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    return base | environ
+
+
+def run_manage(*args, **environ):
+    base = clean_environ(**environ, DJANGO_SETTINGS_MODULE="config.settings.local")
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -318,14 +322,10 @@ def test_development_with_port_puts_that_port_in_site_url():
 def test_the_wsgi_application_loads_as_gunicorn_loads_it(tmp_path):
     """`make run` starts `gunicorn config.wsgi` with no DJANGO_SETTINGS_MODULE set: importing
     the module must configure settings before anything reads them."""
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    environ |= {"DEBUG": "1", "VAR_DIR": str(tmp_path)}
-    for key in ("SECRET_KEY", "DATABASE_URL", "SITE_URL", "ALLOWED_HOSTS", "EMAIL_URL"):
-        environ.pop(key, None)
     result = subprocess.run(
         [sys.executable, "-c", "import config.wsgi; print(config.wsgi.application.__name__)"],
         cwd=ROOT,
-        env=environ,
+        env=clean_environ(DEBUG="1", VAR_DIR=str(tmp_path)),
         capture_output=True,
         text=True,
         timeout=120,
