@@ -30,6 +30,9 @@ from core.worker import OUTAGE_ERRORS, OUTAGE_MAX_WAIT
 
 logger = logging.getLogger("core.worker")
 
+WORKER_TTL = 75
+MAINTENANCE_SECONDS = 60
+
 
 class DjangoJobWorker(SimpleWorker):
     """RQ's in-process worker, with Django's connection hygiene around every job."""
@@ -45,7 +48,14 @@ class DjangoJobWorker(SimpleWorker):
 def build_worker(queue_names: list[str], *, name: str | None = None) -> DjangoJobWorker:
     queues = get_queues(*queue_names, job_class=Job)
     return DjangoJobWorker(
-        queues, connection=queues[0].connection, job_class=Job, name=name or None
+        queues,
+        connection=queues[0].connection,
+        job_class=Job,
+        name=name or None,
+        # RQ's defaults (a heartbeat every 7 minutes, housekeeping every 10) leave the
+        # scheduler's role and abandoned jobs waiting that long after a worker is killed.
+        worker_ttl=WORKER_TTL,
+        maintenance_interval=MAINTENANCE_SECONDS,
     )
 
 
