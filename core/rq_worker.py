@@ -87,8 +87,8 @@ def run(
         except OUTAGE_ERRORS as error:
             reason = f"{type(error).__name__}: {error}"
         else:
-            if burst or max_jobs or worker._stop_requested:
-                return
+            if burst or max_jobs or worker._shutdown_requested_date is not None:
+                return  # done, or asked to stop (SIGTERM, Ctrl-C)
             reason = "its loop stopped on an error"
         try:
             if not _ride_out(worker, reason=reason, sleep=sleep):
@@ -101,7 +101,7 @@ def _ride_out(worker: DjangoJobWorker, *, reason: str, sleep) -> bool:
     """Wait, with backoff, until Redis and the database answer; False if asked to stop."""
     logger.warning("Task worker lost Redis or its database (%s); waiting for it.", reason)
     started, wait = time.monotonic(), 1.0
-    while not worker._stop_requested:
+    while worker._shutdown_requested_date is None:
         for connection in connections.all(initialized_only=True):
             connection.close_if_unusable_or_obsolete()
         sleep(wait)

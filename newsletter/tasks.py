@@ -163,12 +163,14 @@ def send_now(*, edition: Edition, now: datetime.datetime) -> int:
     """ "Send now": freeze the recipients, and wake the worker once that is committed.
 
     Returns the number of recipients. Pressed twice, the second call freezes nobody and only
-    wakes the worker again (which is also how "resume" after an outage works).
+    wakes the worker again (which is also how "resume" after an outage works). On RQ every
+    live worker is woken (one task each), so they all share the send from the start.
     """
     with transaction.atomic():
         recipients = editions.freeze_recipients(edition=edition, now=now)
         if edition.status == Edition.Status.SENDING:
-            transaction.on_commit(partial(enqueue_at, edition.pk, now), robust=True)
+            for _ in range(_chains_wanted()):
+                transaction.on_commit(partial(enqueue_at, edition.pk, now), robust=True)
     return recipients
 
 
