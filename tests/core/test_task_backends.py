@@ -21,7 +21,7 @@ from core.models import OutgoingEmail
 from core.tasks import deliver_outgoing_email
 from tests.test_settings import run_manage
 
-REDIS = "redis://127.0.0.1:6379/0"
+REDIS = "redis://127.0.0.1:6379/3"  # never connected to
 
 
 def test_the_database_backend_is_the_default_and_needs_no_redis():
