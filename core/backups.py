@@ -6,7 +6,8 @@ format rather than django-dbbackup). The archive is a gzipped tar, readable by h
 - `manifest.json`: when and by which code it was made, the migrations applied, the rows per
   model, every media file (size and SHA-256), and what links in emails already sent depend on;
 - `data.jsonl`: every row, as `dumpdata --format jsonl --natural-foreign --natural-primary`
-  writes it, so it loads into SQLite or PostgreSQL whichever it came from;
+  writes it (times kept to the microsecond, core.backup_format), so it loads into SQLite or
+  PostgreSQL whichever it came from;
 - `media/…`: the files of the `default` storage (local disk or S3-compatible), by their names.
 
 What old emails' links depend on is listed, never copied: the settings they are signed with
@@ -42,13 +43,15 @@ from pathlib import Path
 import django
 from django.apps import apps
 from django.conf import settings
-from django.core import signing
+from django.core import serializers, signing
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+
+from core import backup_format
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -246,8 +249,14 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mtime: float) -> No
     tar.addfile(info, io.BytesIO(data))
 
 
+def _register_format() -> None:
+    if backup_format.NAME not in serializers.get_serializer_formats():
+        serializers.register_serializer(backup_format.NAME, backup_format.__name__)
+
+
 def write_backup(*, path: Path, using: str = DEFAULT_DB_ALIAS, stdout=None) -> BackupReport:
     """Write the archive to `path` (mode 0600, written aside then renamed into place)."""
+    _register_format()
     now = timezone.now()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with tempfile.TemporaryDirectory(prefix="backup-", dir=path.parent) as work:
@@ -255,7 +264,7 @@ def write_backup(*, path: Path, using: str = DEFAULT_DB_ALIAS, stdout=None) -> B
         with _snapshot(using):
             call_command(
                 "dumpdata",
-                format="jsonl",
+                format=backup_format.NAME,
                 natural_foreign=True,
                 natural_primary=True,
                 exclude=NOT_BACKED_UP,
@@ -381,8 +390,10 @@ def restore_backup(
         if in_use:
             call_command("flush", interactive=False, database=using, verbosity=0, stdout=quiet)
 
+        _register_format()
         with tempfile.TemporaryDirectory(prefix="restore-") as work:
-            data_path = Path(work) / DATA
+            # loaddata reads the format from the file's extension.
+            data_path = Path(work) / f"data.{backup_format.NAME}"
             with data_path.open("wb") as data:
                 data.write(tar.extractfile(tar.getmember(DATA)).read())
             with data_path.open("rb") as data:
