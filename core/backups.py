@@ -403,13 +403,7 @@ def restore_backup(
                 "loaddata", str(data_path), database=using, verbosity=0, stdout=stdout or quiet
             )
 
-        for entry in manifest["media"]:
-            member = tar.extractfile(MEDIA + entry["name"])
-            if default_storage.exists(entry["name"]):
-                default_storage.delete(entry["name"])
-            saved = default_storage.save(entry["name"], File(member, name=entry["name"]))
-            if saved != entry["name"]:
-                raise RestoreRefused(f"Media file {entry['name']} was stored as {saved}.")
+        restore_media(tar, manifest)
 
     # Whatever a cache kept from before (pages, the site identity) is from another database.
     from core import identity, pagecache
@@ -423,6 +417,17 @@ def restore_backup(
         flushed=bool(in_use),
         warnings=warnings,
     )
+
+
+def restore_media(tar: tarfile.TarFile, manifest: dict) -> None:
+    """Put every file of the archive back in the `default` storage, under its own name."""
+    for entry in manifest["media"]:
+        member = tar.extractfile(MEDIA + entry["name"])
+        if default_storage.exists(entry["name"]):
+            default_storage.delete(entry["name"])
+        saved = default_storage.save(entry["name"], File(member, name=entry["name"]))
+        if saved != entry["name"]:
+            raise RestoreRefused(f"Media file {entry['name']} was stored as {saved}.")
 
 
 def default_backup_path(now: datetime.datetime | None = None) -> Path:

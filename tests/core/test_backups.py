@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from blog.models import Post
 from core import backup_format, backups
+from tests.core.test_media_storage import BUCKET, s3_media, s3_server  # noqa: F401 (fixtures)
 from tests.factories import PostFactory
 
 OLD_KEY = "the-old-machine-" + "Zq7t" * 12
@@ -120,3 +121,22 @@ def test_the_archive_holds_rows_media_and_manifest_and_only_its_owner_reads_it(t
     assert settings.SECRET_KEY not in data + json.dumps(manifest)
     assert "sessions.session" not in manifest["rows"]
     assert backups.rows_in_use() != []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_media_in_s3_compatible_storage_is_backed_up_and_put_back(request, tmp_path):
+    bucket = request.getfixturevalue("s3_media")  # moto's S3 server (tests/core/test_media_storage)
+    default_storage.save("uploads/march.jpg", ContentFile(b"\xff\xd8 march"))
+    default_storage.save("renditions/march-480.webp", ContentFile(b"RIFF 480"))
+    path = tmp_path / "site.tar.gz"
+    report = backups.write_backup(path=path, stdout=io.StringIO())
+    assert report.media_files == 2
+    for item in bucket.list_objects_v2(Bucket=BUCKET)["Contents"]:  # the bucket is lost
+        bucket.delete_object(Bucket=BUCKET, Key=item["Key"])
+
+    with tarfile.open(path) as tar:
+        backups.restore_media(tar, backups.read_manifest(tar))
+
+    keys = {item["Key"] for item in bucket.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert keys == {"media/uploads/march.jpg", "media/renditions/march-480.webp"}
+    assert default_storage.open("uploads/march.jpg").read() == b"\xff\xd8 march"

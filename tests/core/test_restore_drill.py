@@ -3,7 +3,8 @@
 
 Each step is a separate process with production settings (tests/core/drill_site.py), running
 `manage.py backup` and `manage.py restore` as an operator would. SQLite always; PostgreSQL too
-when `DATABASE_URL` names a PostgreSQL server (two databases of the drill's own).
+when `DATABASE_URL` names a PostgreSQL server (databases of the drill's own, dropped after).
+A few minutes of work, so in the slow suite (`make test-slow`, CI).
 """
 
 import json
