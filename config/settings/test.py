@@ -32,3 +32,5 @@ COMMENTS_MIN_SUBMIT_SECONDS = 0
 # send without a sender or postal address blank these.
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = "The Dispatch <letters@dispatch.example>"
 NEWSLETTER_POSTAL_ADDRESS = "1 Harbour Street, Portsmouth PO1 2AB, United Kingdom"
+# Tests write page views with core.pageviews.flush() when they mean to, never from a thread.
+PAGE_VIEWS_FLUSH_SECONDS = 0
