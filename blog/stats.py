@@ -129,6 +129,7 @@ def register() -> None:
         "are not counted.",
         compute=views_per_day,
         chart="line",
+        order=10,
     )
     dashboard.register(
         "site",
@@ -137,6 +138,7 @@ def register() -> None:
         description="The posts read most in the last 7 days.",
         compute=top_posts_week,
         periodic=False,
+        order=20,
         empty_text="No reads counted in the last 7 days.",
     )
     dashboard.register(
@@ -146,6 +148,7 @@ def register() -> None:
         description="The posts read most since counting began.",
         compute=top_posts_all_time,
         periodic=False,
+        order=30,
         empty_text="No reads counted yet.",
     )
     dashboard.register(
@@ -155,6 +158,7 @@ def register() -> None:
         description="Other sites whose links brought readers to your posts, by domain.",
         compute=referrers,
         empty_text="No reader came from a link on another site in this period.",
+        order=60,
     )
     dashboard.register(
         "post",
