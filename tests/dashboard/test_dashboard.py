@@ -1,4 +1,4 @@
-"""The writer's dashboard on the admin index: figures, charts, per-post and per-edition pages, CSV."""
+"""The writer's dashboard: figures, charts, per-post and per-edition pages, CSV."""
 
 import csv
 import datetime
