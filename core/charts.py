@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 560, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 30
+LEFT, RIGHT, TOP, BOTTOM = 58, 14, 12, 34
 GRID_LINES = 4
 
 
@@ -66,13 +66,14 @@ def svg(*, kind: str, dom_id: str, title: str, description: str, columns, rows) 
     slot = plot_width / max(count, 1)
     marks = []
     if count:
-        picks = sorted({0, count // 2, count - 1})
+        # The first and last labels keep inside the drawing: anchored at their outer end.
+        picks = {0: "start", count // 2: "middle", count - 1: "end"}
         marks = [
-            (round(LEFT + slot * (index + 0.5), 1), HEIGHT - 10, _label(rows[index][0]))
-            for index in picks
+            (round(LEFT + slot * (index + 0.5), 1), HEIGHT - 8, anchor, _label(rows[index][0]))
+            for index, anchor in sorted(picks.items())
         ]
     x_labels = format_html_join(
-        "", '<text class="chart__tick" x="{}" y="{}" text-anchor="middle">{}</text>', marks
+        "", '<text class="chart__tick" x="{}" y="{}" text-anchor="{}">{}</text>', marks
     )
     if kind == "bars":
         bar = max(slot * 0.8, 0.6)

@@ -71,6 +71,7 @@ class Figure:
     periodic: bool = True
     empty_text: str = "Nothing yet."
     order: int = 100
+    wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,11 +111,13 @@ def register(
     periodic: bool = True,
     empty_text: str = "Nothing yet.",
     order: int = 100,
+    wide: bool | None = None,
 ) -> None:
     """Add a figure (registering a key again replaces it). `chart`: "line", "bars" or None.
 
     `periodic` figures follow the period links (30, 90 or 365 days); others ignore them.
-    Figures are shown by `order`, then in the order they were registered.
+    Figures are shown by `order`, then in the order they were registered; charts and `wide`
+    tables take the whole width, other tables may sit side by side.
     """
     if chart not in (None, "line", "bars"):
         raise ValueError(f"unknown chart kind {chart!r}")
@@ -128,6 +131,7 @@ def register(
         periodic=periodic,
         empty_text=empty_text,
         order=order,
+        wide=chart is not None if wide is None else wide,
     )
 
 
@@ -195,7 +199,9 @@ def table(fig: Figure, *, days: int, subject_pk: int | None = None) -> Table:
     return result
 
 
-def shown(scope: str, *, days: int, subject_pk: int | None = None) -> list[Shown]:
+def shown(
+    scope: str, *, days: int, subject_pk: int | None = None, keys: set[str] | None = None
+) -> list[Shown]:
     return [
         Shown(
             figure=fig,
@@ -204,6 +210,7 @@ def shown(scope: str, *, days: int, subject_pk: int | None = None) -> list[Shown
             subject=subject_pk,
         )
         for fig in figures(scope)
+        if keys is None or fig.key in keys
     ]
 
 

@@ -231,6 +231,7 @@ def register() -> None:
         compute=recent_editions,
         periodic=False,
         order=70,
+        wide=True,
         empty_text="No edition sent yet.",
     )
     dashboard.register(
@@ -240,6 +241,7 @@ def register() -> None:
         description="Delivered, bounced, unsubscribed before the next edition, and clicks.",
         compute=edition_and_previous,
         periodic=False,
+        wide=True,
     )
     dashboard.register(
         "edition",
@@ -248,6 +250,7 @@ def register() -> None:
         description="How many times each link of this edition was followed.",
         compute=edition_links,
         periodic=False,
+        wide=True,
         empty_text="No clicks counted yet.",
     )
     dashboard.register(

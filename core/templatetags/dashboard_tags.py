@@ -7,12 +7,14 @@ register = template.Library()
 
 
 @register.inclusion_tag("admin/dashboard/figures.html", takes_context=True)
-def dashboard_figures(context, scope="site", subject=None, periods=True):
-    """Every figure of a scope, with period links when `periods`: `{% dashboard_figures %}`."""
+def dashboard_figures(context, scope="site", subject=None, periods=True, only=""):
+    """Every figure of a scope (or those named in `only`, comma-separated), with period links
+    when `periods`: `{% dashboard_figures %}`, `{% dashboard_figures "post" post.pk %}`."""
     request = context["request"]
     days = dashboard.period(request.GET.get("days"))
     pk = None if subject is None else int(subject)
-    shown = dashboard.shown(scope, days=days, subject_pk=pk)
+    keys = {key.strip() for key in only.split(",") if key.strip()}
+    shown = dashboard.shown(scope, days=days, subject_pk=pk, keys=keys or None)
     for item in shown:
         if pk is None:
             url = reverse("admin:dashboard-csv", args=[scope, item.figure.key])

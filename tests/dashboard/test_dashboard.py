@@ -160,7 +160,7 @@ def test_each_chart_has_a_title_a_description_a_table_and_a_csv_link(author_clie
         assert f"<summary>Table: {title.lower()}</summary>" in section
         assert section.count("<tr>") == 1 + 30
         assert f'href="{csv_url(key, days=30)}"' in section
-    assert "<script" not in page[page.index('class="dashboard ') : page.index("</main>")]
+    assert "<script" not in page[page.index('class="figures ') : page.index("</main>")]
 
 
 def test_the_period_links_choose_30_90_or_365_days(author_client):
@@ -169,7 +169,7 @@ def test_the_period_links_choose_30_90_or_365_days(author_client):
     for asked, shown in (("90", 90), ("365", 365), ("7", 30), ("abc", 30), ("", 30)):
         page = author_client.get(f"{index}?days={asked}").content.decode()
         assert f'<a href="{index}?days={shown}" aria-current="page">' in page
-        assert f'Views per day <span class="dashboard__period">(last {shown} days)' in page
+        assert f'Views per day <span class="figures__period">(last {shown} days)' in page
 
 
 def test_a_post_has_its_own_figures_page(author_client, now):
@@ -260,6 +260,7 @@ def test_an_edition_page_compares_it_with_the_ones_before(author_client, now):
     assert "This edition and the ones before" in html
     assert 'href="' + compared + '"' in html
     links = reverse("admin:dashboard-subject-csv", args=["edition", second.pk, "links"])
+    assert f'href="{links}"' in html
     assert read_csv(author_client.get(links)) == [
         ["Link", "Clicks"],
         ["https://example.org/b", "8"],
