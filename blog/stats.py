@@ -167,6 +167,7 @@ def register() -> None:
         description="Reads of this post per day.",
         compute=views_per_day,
         chart="line",
+        order=10,
     )
     dashboard.register(
         "post",
@@ -175,4 +176,5 @@ def register() -> None:
         description="Other sites whose links brought readers to this post, by domain.",
         compute=referrers,
         empty_text="No reader came from a link on another site in this period.",
+        order=60,
     )

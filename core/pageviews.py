@@ -224,6 +224,7 @@ def _flush_every(seconds: float) -> None:
         seconds = settings.PAGE_VIEWS_FLUSH_SECONDS
         if seconds <= 0:
             _flusher["pid"] = None
+            connection.close()  # this thread's own connection
             return
         try:
             flush()

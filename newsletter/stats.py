@@ -260,6 +260,7 @@ def register() -> None:
         description="Readers who subscribed with the form under this post.",
         compute=post_signups,
         periodic=False,
+        order=70,
         empty_text="Nobody has signed up from this post yet.",
     )
     dashboard.register(
@@ -269,5 +270,6 @@ def register() -> None:
         description="Clicks on this post's link in the editions that carried it.",
         compute=post_edition_clicks,
         periodic=False,
+        order=80,
         empty_text="No edition link to this post was clicked yet.",
     )
