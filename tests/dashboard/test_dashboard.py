@@ -318,3 +318,9 @@ def test_a_year_is_365_points_on_one_line(author_client):
     section = page[page.index('id="figure-site-views-per-day"') :]
     points = re.search(r'<polyline class="chart__line chart__series-1" points="([^"]+)"', section)
     assert len(points.group(1).split()) == DAYS
+
+
+def test_the_post_editor_links_to_the_posts_figures(author_client):
+    post = PostFactory()
+    page = author_client.get(reverse("admin:blog_post_change", args=[post.pk])).content.decode()
+    assert f'href="{reverse("admin:dashboard-subject", args=["post", post.pk])}"' in page
