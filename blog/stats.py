@@ -7,6 +7,7 @@ it wherever the page is answered from); this module turns those keys back into p
 import datetime
 
 from django.db.models import Sum
+from django.db.models.signals import post_delete
 from django.urls import reverse
 
 from blog.models import Post
@@ -110,11 +111,19 @@ def referrers(*, days: int, today: datetime.date, subject: int | None) -> Table:
     return Table(columns=["Site", "Views"], rows=list(rows))
 
 
+def forget_views(sender, instance, **kwargs) -> None:
+    """A deleted post takes its counts with it (post_delete)."""
+    key = page_view_key(instance.pk)
+    PageViewDay.objects.filter(key=key).delete()
+    ReferrerDay.objects.filter(key=key).delete()
+
+
 def post_name(pk: int) -> str | None:
     return Post.objects.filter(pk=pk).values_list("title", flat=True).first()
 
 
 def register() -> None:
+    post_delete.connect(forget_views, sender=Post, dispatch_uid="blog-forget-views")
     dashboard.register_subject(
         "post",
         noun="post",

@@ -324,3 +324,16 @@ def test_the_post_editor_links_to_the_posts_figures(author_client):
     post = PostFactory()
     page = author_client.get(reverse("admin:blog_post_change", args=[post.pk])).content.decode()
     assert f'href="{reverse("admin:dashboard-subject", args=["post", post.pk])}"' in page
+
+
+def test_a_deleted_post_takes_its_counts_with_it():
+    post, other = PostFactory(), PostFactory()
+    today = timezone.localdate()
+    for each in (post, other):
+        PageViewDay.objects.create(key=page_view_key(each.pk), day=today, views=3)
+        ReferrerDay.objects.create(
+            key=page_view_key(each.pk), day=today, domain="a.example", views=1
+        )
+    post.delete()
+    assert list(PageViewDay.objects.values_list("key", flat=True)) == [page_view_key(other.pk)]
+    assert list(ReferrerDay.objects.values_list("key", flat=True)) == [page_view_key(other.pk)]

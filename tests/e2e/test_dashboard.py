@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from core import pageviews
 from tests.dashboard.support import seed_year
 from tests.e2e.conftest import (
     AXE,
@@ -13,7 +14,7 @@ from tests.e2e.conftest import (
     assert_valid_html,
     sign_in_to_admin,
 )
-from tests.factories import StaffFactory
+from tests.factories import PostFactory, StaffFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -121,3 +122,33 @@ def test_the_dashboard_after_a_year_of_traffic(page):
     # figures only.
     assert_accessible_within(page, ".figures--edition")
     compared.screenshot(path=SCREENSHOTS / "dashboard-edition-desktop-light.png")
+
+
+CHROME = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+
+
+def test_reads_in_a_real_browser_reach_the_posts_figures(page, browser, live_server, settings):
+    """Two reads by a reader (the second from the page cache), one by a headless browser as it
+    announces itself, one by the signed-in writer: the post's page says 2."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    post = PostFactory(title="Counted in a browser")
+    StaffFactory(username="author")
+    reader = browser.new_context(base_url=live_server.url, user_agent=CHROME)
+    reading = reader.new_page()
+    for _ in range(2):
+        assert reading.goto(post.get_absolute_url()).ok
+    reader.close()
+    robot = browser.new_context(base_url=live_server.url)  # "HeadlessChrome" in its agent
+    robot.new_page().goto(post.get_absolute_url())
+    robot.close()
+    sign_in_to_admin(page)
+    page.goto(post.get_absolute_url())
+    pageviews.flush()
+
+    page.goto(f"/admin/dashboard/post/{post.pk}/")
+    views = page.get_by_role("img", name="Views per day")
+    assert views.locator("desc").text_content().startswith("2 views in the last 30 days")
+    assert_accessible(page)
