@@ -43,7 +43,7 @@ BATCH_ROWS = 500
 _BROWSER = re.compile(r"^Mozilla/\d")
 _ROBOT = re.compile(
     r"bot\b|bot/|crawl|spider|slurp|archiver|scraper|fetcher|preview|headless|lighthouse|"
-    r"pagespeed|pingdom|uptime|monitor|facebookexternalhit|embedly|whatsapp|telegram|"
+    r"pagespeed|pingdom|uptime|monitor|facebookexternalhit|embedly|"
     r"bingpreview|yahoo|python|curl|wget|phantomjs|selenium|puppeteer|playwright",
     re.IGNORECASE,
 )

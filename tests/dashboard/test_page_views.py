@@ -223,3 +223,32 @@ def test_a_background_thread_writes_counts_off_the_response_path(site, settings)
         time.sleep(0.05)
     assert views_of(post) == 1
     assert pageviews.pending() == ({}, {})
+
+
+@pytest.mark.parametrize(
+    ("agent", "counted"),
+    [
+        (FIREFOX, True),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+            True,
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            True,
+        ),
+        (GOOGLEBOT, False),
+        ("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", False),
+        ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/131.0 Safari", False),
+        ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", False),
+        ("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", False),
+        ("Feedly/1.0 (+http://www.feedly.com/fetcher.html; 3 subscribers)", False),
+        ("python-requests/2.32.3", False),
+        ("", False),
+    ],
+)
+def test_only_browsers_count_never_robots_or_fetchers(agent, counted):
+    meta = {"REQUEST_METHOD": "GET", "HTTP_USER_AGENT": agent}
+    assert pageviews.is_reader(meta) is counted
