@@ -7,12 +7,17 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import checklist, images, signals, stats
+        from blog import checklist, images, previews, signals, stats
         from blog.models import Image, Post
-        from core import pagecache
+        from core import backups, pagecache
 
         signals.connect_receivers()
         post_delete.connect(images.delete_image_files, sender=Image, dispatch_uid="image-files")
         pagecache.register_scheduled_change(Post.objects.next_publication)
         checklist.register()
         stats.register()
+        backups.register_link(
+            previews.PREVIEW.salt,
+            description="Shared draft-preview links",
+            max_age_setting="PREVIEW_LINK_MAX_AGE",
+        )
