@@ -7,7 +7,7 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import checklist, images, previews, signals
+        from blog import checklist, images, previews, signals, stats
         from blog.models import Image, Post
         from core import backups, pagecache
 
@@ -15,6 +15,7 @@ class BlogConfig(AppConfig):
         post_delete.connect(images.delete_image_files, sender=Image, dispatch_uid="image-files")
         pagecache.register_scheduled_change(Post.objects.next_publication)
         checklist.register()
+        stats.register()
         backups.register_link(
             previews.PREVIEW.salt,
             description="Shared draft-preview links",

@@ -15,8 +15,9 @@ from django.views.generic import DetailView, ListView, MonthArchiveView, Templat
 from blog.models import AuthorProfile, OldSlug, Post, Tag
 from blog.previews import read_preview_token
 from blog.search import search_posts
+from blog.stats import page_view_key
 from blog.templatetags.blog_images import image_url
-from core import identity, seo
+from core import identity, pageviews, seo
 from core.links import absolute_url
 from core.text import strip_invisible
 
@@ -119,7 +120,8 @@ class PostDetailView(PublishedPostMixin, DetailView):
         if request.path != canonical:
             # The slug identifies the post; an outdated year/month in a shared link still works.
             return permanent_redirect_keeping_query(request, canonical)
-        return self.render_to_response(self.get_context_data(object=self.object))
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        return pageviews.count_as(response, page_view_key(self.object.pk))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs) | post_detail_context(self.object)

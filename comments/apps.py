@@ -20,7 +20,7 @@ class CommentsConfig(AppConfig):
         from django_comments_xtd.signals import confirmation_received
 
         from blog.models import Post
-        from comments import flags, links, receivers
+        from comments import flags, links, receivers, stats
         from comments.accounts.links import SIGN_IN_LINK
         from comments.converters import IdConverter
         from comments.models import Comment
@@ -87,3 +87,4 @@ class CommentsConfig(AppConfig):
             description="Reader sign-in links",
             max_age_setting="READER_SIGN_IN_MAX_AGE",
         )
+        stats.register()

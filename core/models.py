@@ -163,3 +163,44 @@ class SiteIdentity(models.Model):
     def save(self, *args, **kwargs):
         self.pk = self.SINGLETON_PK
         super().save(*args, **kwargs)
+
+
+class PageViewDay(models.Model):
+    """How many times the page counted as `key` was read on `day` (core.pageviews).
+
+    A number per page and day, nothing about who: no address, cookie or browser trait.
+    `key` names what was read ("blog.post:42"); the app that marks its pages reads it back.
+    """
+
+    key = models.CharField(max_length=100)
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "day"], name="page_view_day_unique"),
+        ]
+        indexes = [models.Index(fields=["day"], name="page_view_day_idx")]
+
+    def __str__(self):
+        return f"{self.key} on {self.day}: {self.views}"
+
+
+class ReferrerDay(models.Model):
+    """How many reads of `key` on `day` came from a link on another site: its domain only."""
+
+    key = models.CharField(max_length=100)
+    day = models.DateField()
+    domain = models.CharField(max_length=253)
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "key", "-views"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "day", "domain"], name="referrer_day_unique"),
+        ]
+        indexes = [models.Index(fields=["day"], name="referrer_day_idx")]
+
+    def __str__(self):
+        return f"{self.key} from {self.domain} on {self.day}: {self.views}"

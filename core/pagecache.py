@@ -20,6 +20,10 @@ otherwise sends the stored bytes as they are to any client that accepts gzip, wi
 rendered, pickled as a response or compressed again.
 With PAGE_CACHE_SECONDS=0 the cache is not consulted or written at all.
 
+A page a view marked with `core.pageviews.count_as()` keeps its key in the stored entry, so a
+read is counted wherever it is answered from (memory, the shared cache or a render); readers
+who bypass the cache are counted here too, unless they are signed-in staff.
+
 The generation also remembers the next scheduled change (a post's `publish_at`), so a scheduled
 post appears on time without any job running. Apps that schedule public changes tell the cache
 how to find the next one with `register_scheduled_change()`; this module knows no app.
@@ -41,9 +45,11 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from core import pageviews
+
 # Part of every key: raise it whenever the stored shape changes, so that after an upgrade
 # no process reads an entry that an older release wrote into the shared cache.
-FORMAT = 2
+FORMAT = 3
 STATE_KEY = f"pagecache:v{FORMAT}:state"
 # Browsers revalidate every time (a 304 from the cache costs next to nothing), so a reader who
 # has just signed in, commented or subscribed never sees their own stale anonymous copy;
@@ -171,6 +177,7 @@ def _entry(response, generation: str) -> dict:
     typed = [("Content-Type", content_type), *common]
     return {
         "generation": generation,
+        "count": pageviews.marked_key(response),
         "etag": etag,
         "body": body if gzipped is None else None,
         "gzip": gzipped,
@@ -290,6 +297,8 @@ def serve_cached_pages(application):
         ):
             entry = _local_pages.get(_wsgi_key(environ))
             if entry is not None and entry["generation"] == _local_generation():
+                if entry["count"] is not None:
+                    pageviews.record(entry["count"], environ)
                 status, headers, body = _answer(
                     entry,
                     accept_encoding=environ.get("HTTP_ACCEPT_ENCODING", ""),
@@ -313,7 +322,9 @@ class AnonymousPageCacheMiddleware:
             or request.path_info.startswith(_uncached_prefixes())
             or _has_personal_cookie(request)
         ):
-            return self.get_response(request)
+            response = self.get_response(request)
+            _count_uncached(request, response)
+            return response
 
         now = timezone.now()
         url_digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
@@ -325,6 +336,7 @@ class AnonymousPageCacheMiddleware:
         if entry is None or entry["generation"] != state["generation"]:
             response = self.get_response(request)
             if not _storable(response):
+                _count_uncached(request, response)
                 return response
             timeout = settings.PAGE_CACHE_SECONDS
             if state["next_publish"]:
@@ -334,4 +346,18 @@ class AnonymousPageCacheMiddleware:
             entry = _entry(response, state["generation"])
             cache.set(key, entry, timeout)
         _remember_locally(request, entry, state)
-        return _serve(request, entry)
+        response = _serve(request, entry)
+        if entry["count"] is not None and response.status_code in (200, 304):
+            pageviews.record(entry["count"], request.META)
+        return response
+
+
+def _count_uncached(request, response) -> None:
+    """A marked page rendered for this request alone: counted unless staff read it."""
+    key = pageviews.marked_key(response)
+    if key is None or response.status_code not in (200, 304):
+        return
+    user = getattr(request, "user", None)
+    if user is not None and user.is_staff:
+        return
+    pageviews.record(key, request.META)

@@ -15,7 +15,7 @@ class NewsletterConfig(AppConfig):
         from blog.models import Post
         from comments.signals import newsletter_consent_given
         from core import backups, periodic
-        from newsletter import rendering, subscriptions, tasks, tokens
+        from newsletter import rendering, stats, subscriptions, tasks, tokens
         from newsletter.receivers import (
             announce_post_when_published,
             subscribe_confirmed_commenter,
@@ -56,3 +56,4 @@ class NewsletterConfig(AppConfig):
             tokens.PREFERENCES_LINK.salt, description="Newsletter preferences links"
         )
         backups.register_link(rendering.CLICK_LINK.salt, description="Edition links (click counts)")
+        stats.register()

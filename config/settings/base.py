@@ -152,6 +152,12 @@ PAGE_CACHE_SECONDS = env.get_int("PAGE_CACHE_SECONDS", 300, minimum=0, unit="sec
 # How long a process answers from its own copy of a page before checking the shared cache for
 # a newer generation (core.pagecache.serve_cached_pages); 0 turns that copy off.
 PAGE_CACHE_LOCAL_SECONDS = env.get_float("PAGE_CACHE_LOCAL_SECONDS", 1.0, minimum=0, unit="seconds")
+# How often each process writes the page views it counted (core.pageviews); 0: only at exit.
+PAGE_VIEWS_FLUSH_SECONDS = env.get_float(
+    "PAGE_VIEWS_FLUSH_SECONDS", 10.0, minimum=0, unit="seconds"
+)
+# How long the dashboard keeps a computed figure before counting again (core.dashboard).
+DASHBOARD_CACHE_SECONDS = env.get_int("DASHBOARD_CACHE_SECONDS", 60, minimum=0, unit="seconds")
 PREVIEW_LINK_MAX_AGE = env.get_int("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600, minimum=1, unit="seconds")
 
 # A task still "running" after this long was left by a dead worker and is run again; every

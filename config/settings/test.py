@@ -39,3 +39,5 @@ NEWSLETTER_POSTAL_ADDRESS = "1 Harbour Street, Portsmouth PO1 2AB, United Kingdo
 # query count must not depend on how long the test before it took on a busy machine. The tests
 # of those copies set their own lifetime.
 PAGE_CACHE_LOCAL_SECONDS = 0
+# Tests write page views with core.pageviews.flush() when they mean to, never from a thread.
+PAGE_VIEWS_FLUSH_SECONDS = 0
