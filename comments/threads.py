@@ -123,21 +123,24 @@ def load_threads(
     per_page = settings.COMMENTS_THREADS_PER_PAGE
     page = min(max(1, page), MAX_PAGE)
     comment_count, thread_count = stats or post_stats([post])[post.pk]
-    on_post = Comment.objects.on_posts().filter(object_pk=str(post.pk), is_public=True)
     if thread_id is not None:
         page_ids, has_next = [thread_id], False
     else:
+        # A thread's id is its first comment's: the index on (post_pk, starts_thread, id)
+        # walks the post's threads in order, whatever else the post or the site holds.
         start = (page - 1) * per_page
         page_ids = (
-            on_post.filter(level=0)
-            .order_by("-thread_id" if order == "newest" else "thread_id")
-            .values("thread_id")[start : start + per_page]
+            Comment.objects.filter(post_pk=post.pk, starts_thread=True, is_public=True)
+            .order_by("-pk" if order == "newest" else "pk")
+            .values("pk")[start : start + per_page]
         )
         has_next = thread_count > page * per_page
 
     rows = []
     if thread_count:
-        rows = on_post.filter(thread_id__in=page_ids).order_by("thread_id", "order")
+        rows = Comment.objects.filter(
+            post_pk=post.pk, thread_id__in=page_ids, is_public=True
+        ).order_by("thread_id", "order")
         if user is None:
             rows = rows.values(*DISPLAY_FIELDS)
         else:
