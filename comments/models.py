@@ -219,9 +219,7 @@ class Discussion(models.Model):
     post = models.OneToOneField(
         "blog.Post", on_delete=models.CASCADE, primary_key=True, related_name="discussion"
     )
-    comment_count = models.PositiveIntegerField(
-        default=0, help_text="Public comments (`PUBLIC`)."
-    )
+    comment_count = models.PositiveIntegerField(default=0, help_text="Public comments (`PUBLIC`).")
     thread_count = models.PositiveIntegerField(
         default=0,
         help_text="Public top-level comments, removed ones included: they stay as placeholders "
