@@ -7,8 +7,7 @@ those written in a comment included.
 import datetime
 
 from django.contrib.syndication.views import Feed
-from django.db.models import CharField, Max
-from django.db.models.functions import Cast
+from django.db.models import Exists, Max, OuterRef
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -64,20 +63,26 @@ class LatestCommentsFeed(Feed):
 
         return {"empty_updated": latest_publication}
 
+    def comments(self, obj=None):
+        """Public comments, newest published first (`comment_published_idx`)."""
+        return Comment.objects.public().filter(published_at__isnull=False)
+
     def items(self, obj=None):
+        """The latest FEED_LENGTH public comments on published posts.
+
+        The database walks the publication-date index from the newest end and checks each
+        comment's post as it goes, so the feed costs the same for 50 or 50,000 comments.
+        """
         posts = self.posts(obj)
-        published_ids = posts.annotate(pk_text=Cast("pk", CharField())).values("pk_text")
         comments = list(
-            Comment.objects.public()
-            .on_posts()
-            .filter(object_pk__in=published_ids)
+            self.comments(obj)
+            .filter(Exists(posts.filter(pk=OuterRef("post_pk"))))
             .select_related(None)
-            .order_by("-submit_date", "-pk")[:FEED_LENGTH]
+            .order_by("-published_at", "-pk")[:FEED_LENGTH]
         )
-        commented = posts.filter(pk__in={comment.object_pk for comment in comments})
-        by_pk = {str(post.pk): post for post in commented}
+        by_pk = {post.pk: post for post in posts.filter(pk__in={c.post_pk for c in comments})}
         for comment in comments:
-            comment.show_on(by_pk[comment.object_pk])
+            comment.show_on(by_pk[comment.post_pk])
         return comments
 
     def item_title(self, comment):
@@ -121,6 +126,10 @@ class PostCommentsFeed(LatestCommentsFeed):
 
     def posts(self, obj=None):
         return Post.objects.published().filter(pk=obj.pk)
+
+    def comments(self, obj=None):
+        """The post's public comments, newest published first (`comment_post_published_idx`)."""
+        return super().comments(obj).filter(post_pk=obj.pk)
 
     def feed_extra_kwargs(self, obj=None):
         return {"empty_updated": lambda: obj.publish_at}

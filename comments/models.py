@@ -97,6 +97,8 @@ class Comment(XtdComment):
                 fields=["post_pk", "starts_thread", "xtdcomment_ptr"],
                 name="comment_post_threads_idx",
             ),
+            # A post's comments feed, newest first.
+            models.Index(fields=["post_pk", "published_at"], name="comment_post_published_idx"),
         ]
 
     def save(self, *args, **kwargs):

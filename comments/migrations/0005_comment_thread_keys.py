@@ -47,5 +47,11 @@ class Migration(migrations.Migration):
                 name="comment_post_threads_idx",
             ),
         ),
+        migrations.AddIndex(
+            model_name="comment",
+            index=models.Index(
+                fields=["post_pk", "published_at"], name="comment_post_published_idx"
+            ),
+        ),
         migrations.RunPython(fill_thread_keys, migrations.RunPython.noop, elidable=True),
     ]
