@@ -91,14 +91,17 @@ class Comment(XtdComment):
         verbose_name_plural = "comments"
         ordering = ["thread_id", "order"]
         indexes = [
-            models.Index(fields=["published_at"], name="comment_published_idx"),
+            # The comments feed, newest first (the id orders comments published together).
+            models.Index(fields=["published_at", "xtdcomment_ptr"], name="comment_feed_idx"),
             # A post's top-level threads, oldest or newest first, page by page.
             models.Index(
                 fields=["post_pk", "starts_thread", "xtdcomment_ptr"],
                 name="comment_post_threads_idx",
             ),
             # A post's comments feed, newest first.
-            models.Index(fields=["post_pk", "published_at"], name="comment_post_published_idx"),
+            models.Index(
+                fields=["post_pk", "published_at", "xtdcomment_ptr"], name="comment_post_feed_idx"
+            ),
         ]
 
     def save(self, *args, **kwargs):

@@ -139,9 +139,11 @@ def load_threads(
 
     rows = []
     if thread_count:
-        rows = Comment.objects.filter(
-            post_pk=post.pk, thread_id__in=page_ids, is_public=True
-        ).order_by("thread_id", "order")
+        # A thread's id names its post too: filtering on the post as well would let the
+        # database walk every comment of the post instead of the page's threads.
+        rows = Comment.objects.filter(thread_id__in=page_ids, is_public=True).order_by(
+            "thread_id", "order"
+        )
         if user is None:
             rows = rows.values(*DISPLAY_FIELDS)
         else:

@@ -50,8 +50,13 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="comment",
             index=models.Index(
-                fields=["post_pk", "published_at"], name="comment_post_published_idx"
+                fields=["post_pk", "published_at", "xtdcomment_ptr"], name="comment_post_feed_idx"
             ),
+        ),
+        migrations.RemoveIndex(model_name="comment", name="comment_published_idx"),
+        migrations.AddIndex(
+            model_name="comment",
+            index=models.Index(fields=["published_at", "xtdcomment_ptr"], name="comment_feed_idx"),
         ),
         migrations.RunPython(fill_thread_keys, migrations.RunPython.noop, elidable=True),
     ]
