@@ -7,7 +7,7 @@ those written in a comment included.
 import datetime
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -82,19 +82,18 @@ class LatestCommentsFeed(Feed):
             newest = list(
                 self.published_comments(obj)
                 .order_by("-published_at", "-pk")
-                .values_list("pk", flat=True)[:wanted]
+                .values_list("pk", "post_pk")[:wanted]
             )
+            by_pk = {post.pk: post for post in posts.filter(pk__in={pk for _, pk in newest})}
             comments = list(
                 Comment.objects.public()
-                .filter(pk__in=newest)
-                .filter(Exists(posts.filter(pk=OuterRef("post_pk"))))
+                .filter(pk__in=[pk for pk, post_pk in newest if post_pk in by_pk])
                 .select_related(None)
                 .order_by("-published_at", "-pk")[:FEED_LENGTH]
             )
             if len(comments) == FEED_LENGTH or len(newest) < wanted:
                 break
             wanted *= 4
-        by_pk = {post.pk: post for post in posts.filter(pk__in={c.post_pk for c in comments})}
         for comment in comments:
             comment.show_on(by_pk[comment.post_pk])
         return comments
