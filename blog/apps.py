@@ -7,7 +7,7 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import checklist, images, signals
+        from blog import checklist, export, images, signals
         from blog.models import Image, Post
         from core import pagecache
 
@@ -15,3 +15,4 @@ class BlogConfig(AppConfig):
         post_delete.connect(images.delete_image_files, sender=Image, dispatch_uid="image-files")
         pagecache.register_scheduled_change(Post.objects.next_publication)
         checklist.register()
+        export.register()

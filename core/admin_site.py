@@ -4,15 +4,18 @@ A single writer never needs login-attempt logs, task rows, sites or groups day t
 models named in ADMIN_SYSTEM_MODELS ("app_label.model_name", or "app_label.*") leave the
 writer's sections and meet in one "System" section at the bottom of the index and the
 sidebar, shown to superusers only; every one of them keeps its usual address, and
-`admin:system` lists them all.
+`admin:system` lists them all, with "Export the site" (core.transfer.views) among them.
 """
 
 from fnmatch import fnmatch
+from functools import partial
 
 from django.conf import settings
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+
+from core.transfer import views as transfer_views
 
 SYSTEM_LABEL = "system"
 
@@ -26,6 +29,11 @@ class WorkspaceAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("system/", self.admin_view(self.system_index), name="system"),
+            path(
+                "export/",
+                self.admin_view(partial(transfer_views.export_site, admin_site=self)),
+                name="export-site",
+            ),
             *super().get_urls(),
         ]
 
@@ -43,6 +51,8 @@ class WorkspaceAdminSite(admin.AdminSite):
                     own.append(model)
             if own:
                 writer_apps.append({**app, "models": own})
+        if request.user.is_superuser:
+            system_models.append(self.export_entry())
         if system_models and request.user.is_superuser:
             writer_apps.append(
                 {
@@ -54,6 +64,17 @@ class WorkspaceAdminSite(admin.AdminSite):
                 }
             )
         return writer_apps
+
+    def export_entry(self) -> dict:
+        """ "Export the site" beside the models of the System section (superusers only)."""
+        return {
+            "name": "Export the site",
+            "object_name": "ExportSite",
+            "admin_url": reverse(f"{self.name}:export-site"),
+            "add_url": None,
+            "view_only": True,
+            "perms": {"view": True},
+        }
 
     def system_index(self, request):
         """Every system model on one page, like an app's index page."""
