@@ -7,7 +7,7 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import checklist, export, images, signals
+        from blog import checklist, export, images, restore, signals
         from blog.models import Image, Post
         from core import pagecache
 
@@ -16,3 +16,4 @@ class BlogConfig(AppConfig):
         pagecache.register_scheduled_change(Post.objects.next_publication)
         checklist.register()
         export.register()
+        restore.register()

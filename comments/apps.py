@@ -20,7 +20,7 @@ class CommentsConfig(AppConfig):
         from django_comments_xtd.signals import confirmation_received
 
         from blog.models import Post
-        from comments import export, flags, links, receivers
+        from comments import export, flags, links, receivers, restore
         from comments.converters import IdConverter
         from comments.models import Comment
         from comments.moderation import PostModerator
@@ -65,3 +65,4 @@ class CommentsConfig(AppConfig):
             run=links.forget_expired_pending_comments,
         )
         export.register()
+        restore.register()

@@ -62,11 +62,15 @@ def refuse_expired_confirmation(sender, comment, request, **kwargs):
 
 
 def comment_saved(sender, instance, created, raw=False, **kwargs):
-    """A new or changed comment: refresh the pages that show it; tell whoever should hear."""
+    """A new or changed comment: refresh the pages that show it; tell whoever should hear.
+
+    An imported comment (`instance.imported`, set by an import's applier) was written
+    elsewhere, long ago: nobody is told about it again.
+    """
     if raw:
         return
     refresh_public_pages()
-    if created:
+    if created and not getattr(instance, "imported", False):
         notifications.notify_post_author(instance)
         notifications.send_newsletter_consent(instance)
 

@@ -15,7 +15,7 @@ class NewsletterConfig(AppConfig):
         from blog.models import Post
         from comments.signals import newsletter_consent_given
         from core import periodic
-        from newsletter import export, subscriptions, tasks
+        from newsletter import export, restore, subscriptions, tasks
         from newsletter.receivers import (
             announce_post_when_published,
             subscribe_confirmed_commenter,
@@ -44,3 +44,4 @@ class NewsletterConfig(AppConfig):
             run=tasks.import_headlines_hourly,
         )
         export.register()
+        restore.register()

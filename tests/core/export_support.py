@@ -29,6 +29,8 @@ def make_site(*, now: datetime.datetime) -> dict:
         author=writer,
         title="Buses first",
         slug="buses-first-draft-title",
+        featured=True,
+        comments_open=False,
         publish_at=now - datetime.timedelta(days=3),
     )
     post.tags.add(tag)
@@ -46,7 +48,9 @@ def make_site(*, now: datetime.datetime) -> dict:
     reply = add_comment(post, text="Not on my line.", parent=top, user_name="Ada")
     held = add_comment(post, text="Held for a look.", parent=top, is_public=False)
     deleted = add_comment(post, text="Gone.", parent=reply)
-    Comment.objects.filter(pk=deleted.pk).update(is_removed=True, comment="", comment_html="")
+    Comment.objects.filter(pk=deleted.pk).update(  # as its writer deletes it (comments.views.own)
+        is_removed=True, comment="", comment_html="", card_html="", edited_at=now
+    )
     by_writer = add_comment(post, text="Thank you all.", user=writer, user_name="Maren Adair")
 
     active = SubscriberFactory(email="active@example.org")

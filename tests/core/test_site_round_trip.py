@@ -1,0 +1,298 @@
+"""Moving out and back in (issue 14): export -> fresh database -> import gives the same site.
+
+The source site is built, its public pages fetched, the archive written; then the database is
+flushed and the media folder emptied (a fresh install with only the writer's account), the
+archive imported, and the same pages fetched again. They must match byte for byte once the
+per-request form stamps are set aside and comment and post ids (new rows in a new database)
+are numbered in order of appearance. A second import changes nothing.
+"""
+
+import io
+import re
+import shutil
+import zipfile
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from blog.models import Image, OldSlug, Post, Tag
+from comments.models import Comment
+from core import identity, pagecache
+from core.transfer import appliers, archive
+from core.transfer.document import UnreadableExport
+from newsletter.models import Subscriber, Suppression
+from tests.core.export_support import export_bytes, make_site
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# What differs per request or per database, not per site.
+VOLATILE = [
+    (re.compile(r'(name="(?:timestamp|security_hash|stamp)"\s+value=")[^"]*'), r"\1…"),
+    (re.compile(r'(name="object_pk"\s+value=")\d+'), r"\1…"),
+]
+IDS = re.compile(r"(?<=[#/\"=?-])c(\d+)\b|(?<=comments/)(\d+)(?=/)|(?<=[?&]c=)(\d+)")
+
+
+def normalised(html: str) -> str:
+    for pattern, replacement in VOLATILE:
+        html = pattern.sub(replacement, html)
+    seen: dict[str, str] = {}
+
+    def number(match: re.Match) -> str:
+        value = next(group for group in match.groups() if group)
+        seen.setdefault(value, str(len(seen) + 1))
+        prefix = "c" if match.group(0).startswith("c") else ""
+        return prefix + "id" + seen[value]
+
+    return IDS.sub(number, html)
+
+
+def forget_caches():
+    cache.clear()
+    pagecache._local_pages.clear()
+    pagecache._forget_local_state()
+    identity.forget_local_copy()
+
+
+def public_pages() -> dict[str, str]:
+    """Every public page of the site, anonymous, as readers get it."""
+    forget_caches()
+    client = Client()
+    urls = ["/", reverse("blog:feed-rss"), reverse("blog:feed-atom"), reverse("blog:about")]
+    urls += [reverse("blog:archive"), reverse("sitemap")]
+    urls += [post.get_absolute_url() for post in Post.objects.published()]
+    urls += [tag.get_absolute_url() for tag in Tag.objects.all()]
+    pages = {}
+    for url in sorted(set(urls)):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages[url] = normalised(response.content.decode())
+    for old in OldSlug.objects.select_related("post"):
+        url = old.post.get_absolute_url().replace(old.post.slug, old.slug)
+        response = client.get(url)
+        pages[url] = f"{response.status_code} {response.headers.get('Location')}"
+    return pages
+
+
+def site_state() -> dict:
+    return {
+        "posts": sorted(
+            Post.objects.values_list(
+                "slug",
+                "title",
+                "status",
+                "kind",
+                "standfirst",
+                "body",
+                "body_html",
+                "featured",
+                "comments_open",
+                "publish_at",
+                "created_at",
+                "updated_at",
+                "last_public_slug",
+                "author__profile__display_name",
+            )
+        ),
+        "images": sorted(
+            Image.objects.values_list(
+                "post__slug", "file", "alt_text", "caption", "credit", "is_cover", "renditions"
+            )
+        ),
+        "tags": sorted(Tag.objects.values_list("name", "slug", "description", "posts__slug")),
+        "old_slugs": sorted(OldSlug.objects.values_list("slug", "post__slug")),
+        # A card links to its comment's own id: numbered like the pages' ids.
+        "comments": sorted(
+            (*row[:-1], normalised(row[-1]))
+            for row in Comment.objects.values_list(
+                "user_name",
+                "user_email",
+                "comment",
+                "is_public",
+                "is_removed",
+                "level",
+                "order",
+                "submit_date",
+                "published_at",
+                "followup",
+                "card_html",
+            )
+        ),
+        "subscribers": sorted(
+            Subscriber.objects.values_list(
+                "email",
+                "status",
+                "cadence",
+                "signed_up_at",
+                "confirmed_at",
+                "signup_ip",
+                "consent_text",
+                "unsubscribed_at",
+                "unsubscribe_method",
+            )
+        ),
+        "suppressed": sorted(Suppression.objects.values_list("digest", flat=True)),
+    }
+
+
+def fresh_install(media_root):
+    call_command("flush", interactive=False, verbosity=0)
+    shutil.rmtree(media_root, ignore_errors=True)
+    media_root.mkdir()
+    return StaffFactory(username="restorer", email="me@example.org")
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+def import_archive(path, *, dry_run=False):
+    return appliers.apply_document(archive.parse(path), dry_run=dry_run)
+
+
+def test_export_then_import_into_a_fresh_database_gives_the_same_site(now, tmp_path, media_root):
+    make_site(now=now)
+    before_pages, before_state = public_pages(), site_state()
+    media_before = sorted(p.relative_to(media_root) for p in media_root.rglob("*.*"))
+    path = tmp_path / "site.zip"
+    path.write_bytes(export_bytes(now=now))
+
+    fresh_install(media_root)
+    assert Post.objects.count() == 0 and not list(media_root.iterdir())
+    report = import_archive(path)
+    assert report.count("failed") == 0, report.text()
+
+    assert site_state() == before_state
+    after_pages = public_pages()
+    assert after_pages.keys() == before_pages.keys()
+    for url, html in before_pages.items():
+        assert after_pages[url] == html, url
+    assert sorted(p.relative_to(media_root) for p in media_root.rglob("*.*")) == media_before
+
+
+def test_a_second_import_changes_nothing(now, tmp_path, media_root):
+    make_site(now=now)
+    path = tmp_path / "site.zip"
+    path.write_bytes(export_bytes(now=now))
+    fresh_install(media_root)
+    first = import_archive(path)
+    assert first.count("created") > 0
+
+    def snapshot():
+        return {
+            model._meta.label: list(model._default_manager.order_by("pk").values())
+            for model in apps.get_models()
+            if model._meta.app_label in {"blog", "comments", "newsletter", "django_comments"}
+        }
+
+    before = snapshot()
+    second = import_archive(path)
+    assert second.count("created") == 0 and second.count("failed") == 0, second.text()
+    assert snapshot() == before
+
+
+def test_a_dry_run_reports_and_writes_nothing(now, tmp_path, media_root):
+    make_site(now=now)
+    path = tmp_path / "site.zip"
+    path.write_bytes(export_bytes(now=now))
+    fresh_install(media_root)
+    report = import_archive(path, dry_run=True)
+    assert report.count("created") >= 3 + 5 + 4  # posts, comments, subscribers
+    assert Post.objects.count() == Comment.objects.count() == Subscriber.objects.count() == 0
+    assert not list(media_root.rglob("*.*"))
+
+
+def test_restored_subscribers_are_never_emailed_and_the_erased_stay_off(now, tmp_path, mailoutbox):
+    make_site(now=now)
+    path = tmp_path / "site.zip"
+    path.write_bytes(export_bytes(now=now))
+    fresh_install(tmp_path / "media")
+    mailoutbox.clear()
+    import_archive(path)
+    assert mailoutbox == []
+    assert not Subscriber.objects.with_email("erased@example.org").exists()
+    assert Suppression.objects.matching("erased@example.org").exists()
+    assert Subscriber.objects.get(email="left@example.org").status == "unsubscribed"
+    assert Subscriber.objects.get(email="pending@example.org").status == "pending"
+
+
+# Hostile archives
+
+
+def zip_with(tmp_path, members: dict[str, bytes], *, name="bad.zip"):
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bad:
+        for member, content in members.items():
+            bad.writestr(member, content)
+    return path
+
+
+SITE = b'{"format": "dispatch", "format_version": 1, "site": {}}'
+
+
+@pytest.mark.parametrize("member", ["../evil.json", "/etc/cron.d/evil", "posts/../../x.json"])
+def test_a_member_outside_the_archive_is_refused(tmp_path, member):
+    path = zip_with(tmp_path, {"site.json": SITE, member: b"{}"})
+    with pytest.raises(UnreadableExport, match="Not a safe name"):
+        archive.parse(path)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
+    path = zip_with(tmp_path, {"site.json": SITE, "posts/bomb.json": b"0" * (20 * 1024 * 1024)})
+    with pytest.raises(UnreadableExport, match="inflates"):
+        archive.parse(path)
+
+
+def test_a_member_larger_than_its_header_says_is_refused(tmp_path):
+    path = zip_with(tmp_path, {"site.json": SITE, "comments.json": b"[" * 5000})
+    reader = archive.ArchiveReader(path)
+    reader.members["comments.json"].file_size = 10  # a lying header
+    with pytest.raises(UnreadableExport, match="damaged|larger than its header"):
+        reader.read("comments.json")
+
+
+@pytest.mark.parametrize(
+    "members, message",
+    [
+        ({}, "No site.json"),
+        ({"site.json": b'{"format": "ghost"}'}, "does not name"),
+        ({"site.json": b'{"format": "dispatch", "format_version": 99}'}, "reads up to"),
+        ({"site.json": b"not json"}, "not valid JSON"),
+    ],
+)
+def test_what_is_not_our_archive_is_refused_with_a_reason(tmp_path, members, message):
+    with pytest.raises(UnreadableExport, match=message):
+        archive.parse(zip_with(tmp_path, members or {"README.md": b"hi"}))
+
+
+def test_a_file_that_is_not_a_zip_is_refused(tmp_path):
+    path = tmp_path / "site.zip"
+    path.write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(UnreadableExport, match="Not a zip"):
+        archive.parse(path)
+
+
+def test_an_image_stored_at_a_name_the_site_never_gives_is_not_written(now, tmp_path, media_root):
+    make_site(now=now)
+    content = export_bytes(now=now)
+    source = zipfile.ZipFile(io.BytesIO(content))
+    members = {name: source.read(name) for name in source.namelist()}
+    post_json = next(
+        n for n in members if n.startswith("posts/") and "buses-first" in n and n.endswith(".json")
+    )
+    members[post_json] = members[post_json].replace(
+        b'"stored_name": "uploads/', b'"stored_name": "../../'
+    )
+    path = zip_with(tmp_path, members)
+    fresh_install(media_root)
+    report = import_archive(path)
+    assert any(line.kind == "image" and line.outcome == "failed" for line in report.lines)
+    assert not list(media_root.rglob("*.jpg"))
