@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from blog import images
 from blog.demo.content import DEMO_AUTHOR
 from blog.models import AuthorProfile, Correction, Image, OldSlug, Post, Source, Tag
-from core.transfer import appliers, records
+from core.transfer import appliers, archive, records
 from core.transfer.appliers import Line
 from core.transfer.archive import PLATFORM, ArchiveDocument
 
@@ -141,7 +141,11 @@ def _restore_post(data: dict, author, *, post_doc, context, lines) -> None:
     if Post.objects.filter(slug=data["slug"]).exists():
         lines.append(Line("skipped", "post", label, f"a post here already uses /{data['slug']}/"))
         return
+    # The id it had, when it is free: the post's comment feed (/comments/feed/<id>/) and
+    # links naming it keep working.
+    keep_id = isinstance(data["id"], int) and not Post.objects.filter(pk=data["id"]).exists()
     post = Post(
+        pk=data["id"] if keep_id else None,
         title=data["title"],
         slug=data["slug"],
         kind=data.get("kind", Post.Kind.OPED),
@@ -222,6 +226,7 @@ def apply(document, *, context) -> list[Line]:
             lines.append(Line("failed", "post", post.title, "its author is not in the archive"))
             continue
         _restore_post(post.record, author, post_doc=post, context=context, lines=lines)
+    archive.reset_sequences(Post)
     return lines
 
 

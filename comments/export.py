@@ -15,7 +15,8 @@ from core.transfer import export
 
 README = """\
 `comments.json`: every comment on a post, parents before their replies (`thread` and
-  `order` give the order on the page, `parent` is null at the top of a thread), with the post's
+  `order` give the order on the page, `parent` is null at the top of a thread, `id` is the
+  number in the comment's permalink, `#c<id>`), with the post's
   slug, the commenter's name, email address and link, the text as written (Markdown), when it
   was written, published and edited, its `state` (`public`, `held` for moderation, or
   `removed`; a comment its writer deleted has no text left), whether the commenter asked for
@@ -37,6 +38,7 @@ def comment_data(comment: Comment, post: Post) -> dict:
         "thread": comment.thread_id,
         "level": comment.level,
         "order": comment.order,
+        "nested_count": comment.nested_count,
         "post": post.slug,
         "name": comment.user_name,
         "email": comment.user_email,

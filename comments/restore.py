@@ -10,11 +10,12 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
+from django_comments.models import Comment as BaseComment
 from django_comments_xtd.models import MaxThreadLevelExceededException
 
 from blog.models import Post
 from comments.models import Comment
-from core.transfer import appliers, records
+from core.transfer import appliers, archive, records
 from core.transfer.appliers import Line
 from core.transfer.archive import PLATFORM, ArchiveDocument
 
@@ -23,7 +24,11 @@ def _when(value):
     return parse_datetime(value) if value else None
 
 
-def _restore(row: dict, *, post: Post, parent: Comment | None, content_type) -> Comment:
+def _restore(
+    row: dict, *, post: Post, parent: Comment | None, content_type, keep_id: bool
+) -> Comment:
+    """One comment, saved; with `keep_id`, at the id (and thread place) it had, so that its
+    permalink `#c<id>` still reaches it. Parents come before their replies."""
     comment = Comment(
         content_type=content_type,
         object_pk=str(post.pk),
@@ -39,6 +44,13 @@ def _restore(row: dict, *, post: Post, parent: Comment | None, content_type) -> 
         followup=bool(row.get("followup")),
         parent_id=parent.pk if parent is not None else 0,
     )
+    if keep_id:
+        # xtd computes the thread place of a new comment only; a kept id is placed as it was.
+        comment.pk = row["id"]
+        comment.thread_id = int(row["thread"])
+        comment.parent_id = parent.pk if parent is not None else row["id"]
+        comment.level = int(row["level"])
+        comment.order = int(row["order"])
     comment.imported = True
     comment.save()
     comment.published_at = _when(row.get("published_at"))
@@ -55,8 +67,17 @@ def _restore(row: dict, *, post: Post, parent: Comment | None, content_type) -> 
         like_count=comment.like_count,
         dislike_count=comment.dislike_count,
         card_html=comment.card_html,
+        **({"nested_count": max(0, int(row.get("nested_count") or 0))} if keep_id else {}),
     )
     return comment
+
+
+def _ids_are_free(items) -> bool:
+    """Whether every archived comment can keep its id: all or none, as threads name ids."""
+    ids = [item.record.get("id") for item in items]
+    if not all(isinstance(pk, int) and pk > 0 for pk in ids):
+        return False
+    return not BaseComment.objects.filter(pk__in=ids).exists()
 
 
 def apply(document, *, context) -> list[Line]:
@@ -65,6 +86,12 @@ def apply(document, *, context) -> list[Line]:
     lines: list[Line] = []
     content_type = ContentType.objects.get_for_model(Post)
     posts: dict[str, Post | None] = {}
+    new = [
+        item
+        for item in document.comments
+        if records.find(context, "comment", item.source_id) is None
+    ]
+    keep_ids = _ids_are_free(new)
     for item in document.comments:
         row = item.record
         label = f"by {item.author_name or 'someone'} on {row.get('post')}"
@@ -85,12 +112,16 @@ def apply(document, *, context) -> list[Line]:
                 continue
         try:
             with transaction.atomic():
-                comment = _restore(row, post=post, parent=parent, content_type=content_type)
+                comment = _restore(
+                    row, post=post, parent=parent, content_type=content_type, keep_id=keep_ids
+                )
         except MaxThreadLevelExceededException:
             lines.append(Line("failed", "comment", label, "nested deeper than this site allows"))
             continue
         records.remember(context, "comment", item.source_id, comment)
         lines.append(Line("created", "comment", label))
+    if keep_ids:
+        archive.reset_sequences(BaseComment)
     return lines
 
 

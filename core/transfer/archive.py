@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.management.color import no_style
+from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from core.transfer import document
@@ -127,6 +129,16 @@ class ArchiveReader:
         if not name or name not in self.members:
             return None
         return lambda: self.read(name)
+
+
+def reset_sequences(*models) -> None:
+    """After rows were inserted with the ids they had on the old site (so that links to
+    `#c12` or a post's comment feed keep working), the database's next id starts above them
+    (PostgreSQL sequences; SQLite needs nothing)."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
 
 
 def _when(value) -> datetime.datetime | None:
