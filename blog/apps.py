@@ -7,11 +7,13 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import checklist, images, signals
+        from blog import checklist, images, signals, site_import
         from blog.models import Image, Post
         from core import pagecache
+        from core.transfer import appliers
 
         signals.connect_receivers()
         post_delete.connect(images.delete_image_files, sender=Image, dispatch_uid="image-files")
         pagecache.register_scheduled_change(Post.objects.next_publication)
         checklist.register()
+        appliers.register("blog", apply=site_import.apply, order=10)

@@ -1,0 +1,28 @@
+"""The formats `import_site` and the admin's import page understand, by name."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+from core.transfer import ghost, substack, wordpress
+from core.transfer.bundle import Bundle
+from core.transfer.document import Document, UnreadableExport
+
+PARSERS: dict[str, Callable[[Bundle], Document]] = {
+    "wordpress": wordpress.parse,
+    "ghost": ghost.parse,
+    "substack": substack.parse,
+}
+CHOICES = [
+    ("wordpress", "WordPress (WXR .xml, or a zip/folder with the uploads)"),
+    ("ghost", "Ghost (JSON export and/or members CSV, or a zip of them)"),
+    ("substack", "Substack (the export zip)"),
+]
+
+
+def parse(format_name: str, path: str | Path) -> Document:
+    """Read an export into a Document; `UnreadableExport` says what is wrong with it."""
+    if format_name not in PARSERS:
+        raise UnreadableExport(
+            f"Unknown format {format_name!r}: choose one of {', '.join(PARSERS)}."
+        )
+    return PARSERS[format_name](Bundle.open(path))
