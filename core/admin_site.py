@@ -14,6 +14,8 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core.transfer import views as transfer_views
+
 SYSTEM_LABEL = "system"
 
 
@@ -26,6 +28,7 @@ class WorkspaceAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("system/", self.admin_view(self.system_index), name="system"),
+            path("import-site/", self.admin_view(self.import_site), name="import-site"),
             *super().get_urls(),
         ]
 
@@ -54,6 +57,10 @@ class WorkspaceAdminSite(admin.AdminSite):
                 }
             )
         return writer_apps
+
+    def import_site(self, request):
+        """Moving in from WordPress, Ghost or Substack (core.transfer)."""
+        return transfer_views.import_site(request, admin_site=self)
 
     def system_index(self, request):
         """Every system model on one page, like an app's index page."""
