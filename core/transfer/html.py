@@ -157,6 +157,7 @@ def plain(html: str) -> str:
     return re.sub(r"\s+", " ", html_lib.unescape(nh3.clean(html, tags=set()))).strip()
 
 
+_ALT = re.compile(r"\balt=\"([^\"]*)\"", re.IGNORECASE)
 _LINK = re.compile(r"<a\b[^>]*?\bhref=\"([^\"]+)\"[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
 _BREAK = re.compile(r"<br\s*/?>|</p>|</blockquote>|</li>", re.IGNORECASE)
 
@@ -173,11 +174,20 @@ def to_text(html_text: str) -> str:
 
 
 def unlink_image(html_text: str, src: str, *, label: str) -> str:
-    """Each `<img>` showing `src` replaced by a link to it: a file the export does not hold
-    is never fetched, and no page of ours makes readers' browsers ask another site for it."""
+    """Each `<img>` showing `src` replaced by a link to it, named by its alt text: a file the
+    export does not hold is never fetched, and no page of ours makes readers' browsers ask
+    another site for it. An address that is not absolute (Ghost's `__GHOST_URL__/...`)
+    leads nowhere here, so only the alt text stays."""
     pattern = re.compile(r"<img\b[^>]*?\bsrc=\"" + re.escape(src) + r"\"[^>]*>", re.IGNORECASE)
-    link = f'<a href="{src}">{html_lib.escape(label)}</a>'
-    return pattern.sub(lambda _: link, html_text)
+
+    def link(match: re.Match) -> str:
+        alt = _ALT.search(match[0])
+        text = html_lib.unescape(alt[1]) if alt and alt[1].strip() else label
+        if not src.startswith(("https://", "http://")):
+            return html_lib.escape(text)
+        return f'<a href="{src}">{html_lib.escape(text)}</a>'
+
+    return pattern.sub(link, html_text)
 
 
 def replace_image(html_text: str, src: str, new_src: str) -> str:
