@@ -12,11 +12,7 @@ PARSERS: dict[str, Callable[[Bundle], Document]] = {
     "ghost": ghost.parse,
     "substack": substack.parse,
 }
-CHOICES = [
-    ("wordpress", "WordPress (WXR .xml, or a zip/folder with the uploads)"),
-    ("ghost", "Ghost (JSON export and/or members CSV, or a zip of them)"),
-    ("substack", "Substack (the export zip)"),
-]
+CHOICES = [("wordpress", "WordPress"), ("ghost", "Ghost"), ("substack", "Substack")]
 
 
 def parse(format_name: str, path: str | Path) -> Document:
