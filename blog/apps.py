@@ -7,9 +7,10 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import checklist, export, images, restore, signals
+        from blog import checklist, export, images, restore, signals, site_import
         from blog.models import Image, Post
         from core import pagecache
+        from core.transfer import appliers
 
         signals.connect_receivers()
         post_delete.connect(images.delete_image_files, sender=Image, dispatch_uid="image-files")
@@ -17,3 +18,4 @@ class BlogConfig(AppConfig):
         checklist.register()
         export.register()
         restore.register()
+        appliers.register("blog", apply=site_import.apply, order=10)

@@ -20,11 +20,12 @@ class CommentsConfig(AppConfig):
         from django_comments_xtd.signals import confirmation_received
 
         from blog.models import Post
-        from comments import export, flags, links, receivers, restore
+        from comments import export, flags, links, receivers, restore, site_import
         from comments.converters import IdConverter
         from comments.models import Comment
         from comments.moderation import PostModerator
         from core import periodic
+        from core.transfer import appliers
 
         moderator.register(Post, PostModerator)
         if "id" not in get_converters():  # <id:...> in comments' URL modules, once
@@ -44,6 +45,7 @@ class CommentsConfig(AppConfig):
             sender=TmpXtdComment,
             dispatch_uid="comments-link-expiry",
         )
+        appliers.register("comments", apply=site_import.apply, order=20)
         post_save.connect(receivers.comment_saved, sender=Comment, dispatch_uid="comments-saved")
         post_delete.connect(
             receivers.comment_deleted, sender=Comment, dispatch_uid="comments-deleted"

@@ -15,6 +15,7 @@ from comments import links, notifications, throttle
 from comments.models import Comment
 from core.pagecache import refresh_public_pages
 from core.ratelimit import client_ip
+from core.transfer import appliers
 
 
 def sync_site(sender, using="default", **kwargs):
@@ -62,15 +63,11 @@ def refuse_expired_confirmation(sender, comment, request, **kwargs):
 
 
 def comment_saved(sender, instance, created, raw=False, **kwargs):
-    """A new or changed comment: refresh the pages that show it; tell whoever should hear.
-
-    An imported comment (`instance.imported`, set by an import's applier) was written
-    elsewhere, long ago: nobody is told about it again.
-    """
+    """A new or changed comment: refresh the pages that show it; tell whoever should hear."""
     if raw:
         return
     refresh_public_pages()
-    if created and not getattr(instance, "imported", False):
+    if created and not appliers.is_importing():  # imported: nobody is told again
         notifications.notify_post_author(instance)
         notifications.send_newsletter_consent(instance)
 

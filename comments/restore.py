@@ -3,7 +3,7 @@ comments applier: threads rebuilt in their order, each comment public, held or r
 was, with its dates, reactions counts and follow-up choice. Registered for the platform
 "archive" only, at order 15 (after the posts, order 5).
 
-Nobody is emailed: the comments are marked `imported`, which the save receiver reads.
+Nobody is emailed: receivers stay silent while an import writes (`appliers.is_importing`).
 """
 
 from django.conf import settings
@@ -51,7 +51,6 @@ def _restore(
         comment.parent_id = parent.pk if parent is not None else row["id"]
         comment.level = int(row["level"])
         comment.order = int(row["order"])
-    comment.imported = True
     comment.save()
     comment.published_at = _when(row.get("published_at"))
     comment.edited_at = _when(row.get("edited_at"))

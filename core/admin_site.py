@@ -8,7 +8,6 @@ sidebar, shown to superusers only; every one of them keeps its usual address, an
 """
 
 from fnmatch import fnmatch
-from functools import partial
 
 from django.conf import settings
 from django.contrib import admin
@@ -29,11 +28,8 @@ class WorkspaceAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("system/", self.admin_view(self.system_index), name="system"),
-            path(
-                "export/",
-                self.admin_view(partial(transfer_views.export_site, admin_site=self)),
-                name="export-site",
-            ),
+            path("export/", self.admin_view(self.export_site), name="export-site"),
+            path("import-site/", self.admin_view(self.import_site), name="import-site"),
             *super().get_urls(),
         ]
 
@@ -75,6 +71,14 @@ class WorkspaceAdminSite(admin.AdminSite):
             "view_only": True,
             "perms": {"view": True},
         }
+
+    def export_site(self, request):
+        """Moving out: the whole site as one archive (core.transfer.export)."""
+        return transfer_views.export_site(request, admin_site=self)
+
+    def import_site(self, request):
+        """Moving in from WordPress, Ghost or Substack (core.transfer)."""
+        return transfer_views.import_site(request, admin_site=self)
 
     def system_index(self, request):
         """Every system model on one page, like an app's index page."""

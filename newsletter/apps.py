@@ -15,7 +15,8 @@ class NewsletterConfig(AppConfig):
         from blog.models import Post
         from comments.signals import newsletter_consent_given
         from core import periodic
-        from newsletter import export, restore, subscriptions, tasks
+        from core.transfer import appliers
+        from newsletter import export, restore, site_import, subscriptions, tasks
         from newsletter.receivers import (
             announce_post_when_published,
             subscribe_confirmed_commenter,
@@ -24,6 +25,7 @@ class NewsletterConfig(AppConfig):
         newsletter_consent_given.connect(
             subscribe_confirmed_commenter, dispatch_uid="newsletter-comment-consent"
         )
+        appliers.register("newsletter", apply=site_import.apply, order=30)
         post_save.connect(
             announce_post_when_published, sender=Post, dispatch_uid="newsletter-post-email"
         )

@@ -18,9 +18,9 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.mail import mailers
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import BigIntegerField
 from django.db.models.functions import Cast
 from django.utils import dateformat, timezone
 
@@ -268,14 +268,14 @@ def due_posts(*, now: datetime.datetime):
     """Posts that went live recently and were never announced (the safety net's worklist).
 
     Demo posts are never news: subscribers do not get the fictional author's posts. Nor are
-    imported ones (an ImportRecord names them): they were news on the site they came from.
+    posts moved in from another platform (issue 14): their readers saw them there.
     """
     window = datetime.timedelta(hours=settings.NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS)
     announced = Edition.objects.filter(kind=Edition.Kind.POST).values("post_id")
     imported = (
-        ImportRecord.objects.filter(content_type=ContentType.objects.get_for_model(Post))
-        .annotate(post_pk=Cast("object_id", output_field=models.BigIntegerField()))
-        .values("post_pk")
+        ImportRecord.objects.filter(content_type__app_label="blog", content_type__model="post")
+        .annotate(post_id=Cast("object_id", BigIntegerField()))
+        .values("post_id")
     )
     return (
         Post.objects.published(now=now)

@@ -10,6 +10,7 @@ blog made) inside one transaction; a dry run rolls the transaction back, so what
 exactly what an import would do. Appliers never send mail and never fetch from the network.
 """
 
+import contextvars
 import datetime
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -98,6 +99,13 @@ PLATFORM_LABELS = {
 }
 
 _appliers: dict[str, Registered] = {}
+_importing = contextvars.ContextVar("importing", default=False)
+
+
+def is_importing() -> bool:
+    """True while an import writes: receivers that would mail someone about a new post or
+    comment (the post's author, the every-post email) stay silent for imported ones."""
+    return _importing.get()
 
 
 def register(key: str, *, apply: Applier, order: int) -> None:
@@ -116,9 +124,13 @@ def apply_document(
     a dry run or on an unexpected error, so a failed import leaves the site as it was)."""
     context = Context(platform=document.platform, dry_run=dry_run, now=now or timezone.now())
     report = Report(platform=document.platform, dry_run=dry_run, warnings=list(document.warnings))
-    with transaction.atomic():
-        for applier in registered():
-            report.lines.extend(applier.apply(document, context=context))
-        if dry_run:
-            transaction.set_rollback(True)
+    token = _importing.set(True)
+    try:
+        with transaction.atomic():
+            for applier in registered():
+                report.lines.extend(applier.apply(document, context=context))
+            if dry_run:
+                transaction.set_rollback(True)
+    finally:
+        _importing.reset(token)
     return report

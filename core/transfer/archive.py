@@ -6,19 +6,14 @@ filled in as for any other platform; each item also carries the archive's whole 
 platform "archive") restore what only this site has: post kinds, sources, corrections, old
 slugs, stored image names, comment states, pending subscribers and consent records.
 
-The zip is read as hostile input: every member name must be a plain relative path (no `..`,
-no absolute path, no backslash, no duplicate), the members and their total size are capped,
-each member is read with a limit however small its header claims it is, and a member that
-inflates more than `MAX_RATIO` times is refused (a zip bomb). Nothing is ever extracted to a
-path taken from the archive: members are read into memory, images go to storage under names
-the blog applier checks.
+It reads a zip (or the folder it was unzipped to) through `core.transfer.bundle`, the reader
+every import shares: no member outside the archive, no link, no zip bomb, no member read past
+the size its header gave. Images go to storage only under names the blog applier checks.
 """
 
 import datetime
 import json
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.core.management.color import no_style
@@ -26,16 +21,11 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from core.transfer import document
+from core.transfer.bundle import Bundle
 from core.transfer.document import UnreadableExport
-from core.transfer.export import FORMAT_NAME, FORMAT_VERSION, safe_member_name
+from core.transfer.export import FORMAT_NAME, FORMAT_VERSION
 
 PLATFORM = "archive"
-MAX_MEMBERS = 100_000
-MAX_MEMBER_BYTES = 64 * 1024 * 1024
-MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024
-MAX_RATIO = 200
-# A small member may inflate more than MAX_RATIO (a JSON file of spaces): below this, no check.
-RATIO_FLOOR = 1024 * 1024
 
 
 @dataclass
@@ -74,61 +64,22 @@ class ArchiveDocument(document.Document):
 
 
 class ArchiveReader:
-    """The members of one archive, checked before anything is read."""
+    """The members of one archive (a `Bundle`), as bytes, JSON or a loader."""
 
-    def __init__(self, path: str | Path):
-        try:
-            self.zip = zipfile.ZipFile(path)
-        except (OSError, zipfile.BadZipFile) as err:
-            raise UnreadableExport(f"Not a zip archive: {err}.") from err
-        infos = self.zip.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise UnreadableExport(f"The archive holds more than {MAX_MEMBERS} files.")
-        self.members: dict[str, zipfile.ZipInfo] = {}
-        total = 0
-        for info in infos:
-            if info.is_dir():
-                continue
-            try:
-                name = safe_member_name(info.filename)
-            except ValueError as err:
-                raise UnreadableExport(f"{err} Nothing was imported.") from err
-            if name in self.members:
-                raise UnreadableExport(f"The archive holds {name!r} twice.")
-            total += info.file_size
-            if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
-                raise UnreadableExport(f"{name!r} is larger than an archive of a site may be.")
-            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(
-                info.compress_size, 1
-            ):
-                raise UnreadableExport(f"{name!r} inflates suspiciously (a zip bomb?).")
-            self.members[name] = info
-
-    def read(self, name: str) -> bytes:
-        """A member's bytes, never more than its header promised (nor MAX_MEMBER_BYTES)."""
-        info = self.members.get(name)
-        if info is None:
-            raise UnreadableExport(f"The archive has no {name!r}.")
-        limit = min(info.file_size, MAX_MEMBER_BYTES)
-        try:
-            with self.zip.open(info) as member:
-                data = member.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
-            raise UnreadableExport(f"{name!r} is damaged: {err}.") from err
-        if len(data) > limit:
-            raise UnreadableExport(f"{name!r} is larger than its header says.")
-        return data
+    def __init__(self, bundle: Bundle):
+        self.bundle = bundle
+        self.members = set(bundle.names())
 
     def json(self, name: str) -> Any:
+        if name not in self.members:
+            raise UnreadableExport(f"The archive has no {name}.")
         try:
-            return json.loads(self.read(name).decode())
+            return json.loads(self.bundle.read(name).decode())
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise UnreadableExport(f"{name!r} is not valid JSON: {err}.") from err
+            raise UnreadableExport(f"{name} is not valid JSON: {err}.") from err
 
     def loader(self, name: str | None):
-        if not name or name not in self.members:
-            return None
-        return lambda: self.read(name)
+        return self.bundle.loader(name) if name and name in self.members else None
 
 
 def reset_sequences(*models) -> None:
@@ -169,9 +120,9 @@ NEUTRAL_SUBSCRIBER_STATUS = {
 }
 
 
-def parse(path: str | Path) -> ArchiveDocument:
-    """The archive at `path` as a Document; UnreadableExport if it is not one of ours."""
-    reader = ArchiveReader(path)
+def parse(bundle: Bundle) -> ArchiveDocument:
+    """The archive as a Document; UnreadableExport if it is not one of ours."""
+    reader = ArchiveReader(bundle)
     if "site.json" not in reader.members:
         raise UnreadableExport("No site.json: not an archive made by export_site.")
     site = reader.json("site.json")
