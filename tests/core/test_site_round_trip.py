@@ -12,6 +12,7 @@ import io
 import re
 import shutil
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -23,9 +24,10 @@ from django.urls import reverse
 from blog.models import Image, OldSlug, Post, Tag
 from comments.models import Comment
 from core import identity, pagecache
+from core.models import OutgoingEmail
 from core.transfer import appliers, formats
 from core.transfer.document import UnreadableExport
-from newsletter.models import Subscriber, Suppression
+from newsletter.models import Edition, Subscriber, Suppression
 from tests.comments.support import add_comment
 from tests.core.export_support import export_bytes, make_site
 from tests.factories import PostFactory, StaffFactory
@@ -208,13 +210,16 @@ def test_a_dry_run_reports_and_writes_nothing(now, tmp_path, media_root):
 
 
 def test_restored_subscribers_are_never_emailed_and_the_erased_stay_off(now, tmp_path, mailoutbox):
-    make_site(now=now)
+    site = make_site(now=now)
+    PostFactory(author=site["writer"], slug="an-hour-old", publish_at=now - timedelta(hours=1))
     path = tmp_path / "site.zip"
     path.write_bytes(export_bytes(now=now))
     fresh_install(tmp_path / "media")
     mailoutbox.clear()
     import_archive(path)
     assert mailoutbox == []
+    assert not OutgoingEmail.objects.exists()
+    assert not Edition.objects.exists()  # the hour-old post is not announced again
     assert not Subscriber.objects.with_email("erased@example.org").exists()
     assert Suppression.objects.matching("erased@example.org").exists()
     assert Subscriber.objects.get(email="left@example.org").status == "unsubscribed"
