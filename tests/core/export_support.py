@@ -7,6 +7,7 @@ import zipfile
 
 from django.utils import timezone
 
+from blog import images
 from blog.models import AuthorProfile, Correction, Source, Tag
 from comments.models import Comment
 from core.transfer import export
@@ -37,6 +38,7 @@ def make_site(*, now: datetime.datetime) -> dict:
     post.slug = "buses-first"
     post.save()  # leaves the old slug behind, a 301
     cover = ImageFactory(post=post, is_cover=True, caption="Tuesday", credit="M. Adair")
+    images.make_renditions(cover)  # as the worker does once the upload commits
     Source.objects.create(
         post=post, publisher="Harbour Ledger", title="The vote", url="https://example.com/v"
     )
