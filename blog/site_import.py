@@ -153,7 +153,7 @@ def _post(item: doc.Post, *, kind: str, author, context: Context) -> list[Line]:
         body=body,
         author=author,
         status=Post.Status.PUBLISHED if published else Post.Status.DRAFT,
-        publish_at=(item.published_at or context.now) if published else item.published_at,
+        publish_at=(item.published_at or context.now) if published else None,
         comments_open=item.comments_open,
     )
     post.save()
