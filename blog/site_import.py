@@ -5,6 +5,7 @@ from the export itself (`Image.load`); one the export does not hold becomes a li
 it was, and the report says so: nothing is ever fetched from the network here.
 """
 
+import dataclasses
 import io
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -186,6 +187,8 @@ def _body_images(post: Post, item: doc.Post, context: Context) -> tuple[str, lis
     for image in item.images:
         if image.source not in body:
             continue
+        if not image.alt_text.strip():
+            image = dataclasses.replace(image, alt_text=html.alt_of(body, image.source))
         if image.load is None:
             body = html.unlink_image(body, image.source, label=image.alt_text or "Image")
             lines.append(
