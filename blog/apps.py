@@ -7,9 +7,9 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import checklist, images, signals, site_import
+        from blog import checklist, images, previews, signals, site_import
         from blog.models import Image, Post
-        from core import pagecache
+        from core import backups, pagecache
         from core.transfer import appliers
 
         signals.connect_receivers()
@@ -17,3 +17,8 @@ class BlogConfig(AppConfig):
         pagecache.register_scheduled_change(Post.objects.next_publication)
         checklist.register()
         appliers.register("blog", apply=site_import.apply, order=10)
+        backups.register_link(
+            previews.PREVIEW.salt,
+            description="Shared draft-preview links",
+            max_age_setting="PREVIEW_LINK_MAX_AGE",
+        )
