@@ -7,9 +7,9 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import checklist, export, images, restore, signals, site_import
+        from blog import checklist, export, images, previews, restore, signals, site_import
         from blog.models import Image, Post
-        from core import pagecache
+        from core import backups, pagecache
         from core.transfer import appliers
 
         signals.connect_receivers()
@@ -19,3 +19,8 @@ class BlogConfig(AppConfig):
         export.register()
         restore.register()
         appliers.register("blog", apply=site_import.apply, order=10)
+        backups.register_link(
+            previews.PREVIEW.salt,
+            description="Shared draft-preview links",
+            max_age_setting="PREVIEW_LINK_MAX_AGE",
+        )

@@ -5,6 +5,7 @@ from the export itself (`Image.load`); one the export does not hold becomes a li
 it was, and the report says so: nothing is ever fetched from the network here.
 """
 
+import dataclasses
 import io
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -153,7 +154,7 @@ def _post(item: doc.Post, *, kind: str, author, context: Context) -> list[Line]:
         body=body,
         author=author,
         status=Post.Status.PUBLISHED if published else Post.Status.DRAFT,
-        publish_at=(item.published_at or context.now) if published else item.published_at,
+        publish_at=(item.published_at or context.now) if published else None,
         comments_open=item.comments_open,
     )
     post.save()
@@ -186,6 +187,8 @@ def _body_images(post: Post, item: doc.Post, context: Context) -> tuple[str, lis
     for image in item.images:
         if image.source not in body:
             continue
+        if not image.alt_text.strip():
+            image = dataclasses.replace(image, alt_text=html.alt_of(body, image.source))
         if image.load is None:
             body = html.unlink_image(body, image.source, label=image.alt_text or "Image")
             lines.append(

@@ -21,10 +21,12 @@ class CommentsConfig(AppConfig):
 
         from blog.models import Post
         from comments import export, flags, links, receivers, restore, site_import
+        from comments.accounts.links import SIGN_IN_LINK
         from comments.converters import IdConverter
         from comments.models import Comment
         from comments.moderation import PostModerator
-        from core import periodic
+        from comments.views.own import CHANGE_LINK
+        from core import backups, periodic
         from core.transfer import appliers
 
         moderator.register(Post, PostModerator)
@@ -68,3 +70,24 @@ class CommentsConfig(AppConfig):
         )
         export.register()
         restore.register()
+        # Links in emails already sent: a backup lists them, a restore checks they still work.
+        backups.register_link(
+            links.CONFIRM_LINK.salt,
+            description="Comment confirmation links",
+            max_age_setting="COMMENTS_CONFIRMATION_MAX_AGE_DAYS",
+        )
+        backups.register_link(
+            links.MUTE_LINK.salt,
+            description="Stop-reply-emails links",
+            max_age_setting="COMMENTS_MUTE_LINK_MAX_AGE_DAYS",
+        )
+        backups.register_link(
+            CHANGE_LINK.salt,
+            description="Comment edit links",
+            max_age_setting="COMMENTS_EDIT_MINUTES",
+        )
+        backups.register_link(
+            SIGN_IN_LINK.salt,
+            description="Reader sign-in links",
+            max_age_setting="READER_SIGN_IN_MAX_AGE",
+        )

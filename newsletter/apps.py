@@ -14,9 +14,9 @@ class NewsletterConfig(AppConfig):
         # connected explicitly rather than as a side effect of importing some module.
         from blog.models import Post
         from comments.signals import newsletter_consent_given
-        from core import periodic
+        from core import backups, periodic
         from core.transfer import appliers
-        from newsletter import export, restore, site_import, subscriptions, tasks
+        from newsletter import export, rendering, restore, site_import, subscriptions, tasks, tokens
         from newsletter.receivers import (
             announce_post_when_published,
             subscribe_confirmed_commenter,
@@ -47,3 +47,16 @@ class NewsletterConfig(AppConfig):
         )
         export.register()
         restore.register()
+        # Links in emails already sent: a backup lists them, a restore checks they still work.
+        backups.register_link(
+            tokens.CONFIRM_LINK.salt,
+            description="Newsletter confirmation links",
+            max_age_setting="NEWSLETTER_CONFIRM_MAX_AGE",
+        )
+        backups.register_link(
+            tokens.UNSUBSCRIBE_LINK.salt, description="Newsletter unsubscribe links"
+        )
+        backups.register_link(
+            tokens.PREFERENCES_LINK.salt, description="Newsletter preferences links"
+        )
+        backups.register_link(rendering.CLICK_LINK.salt, description="Edition links (click counts)")

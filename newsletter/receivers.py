@@ -29,15 +29,16 @@ def subscribe_confirmed_commenter(
     )
 
 
-def announce_post_when_published(sender, instance, **kwargs):
+def announce_post_when_published(sender, instance, raw=False, **kwargs):
     """A post saved as published: its every-post email goes out at `publish_at`, once.
 
     Enqueued after commit with run_after=publish_at, so a scheduled post is announced at its
     time with no cron; the worker's periodic `keep_editions_moving` is the safety net.
     Saving again (an edit, a reschedule) enqueues again: `editions.announce_post` decides
-    at run time, from the post as it then is, and never announces a post twice.
+    at run time, from the post as it then is, and never announces a post twice. A row loaded
+    by `loaddata` (`raw`: a restore from backup) announces nothing: that post was live before.
     """
-    if instance.status != Post.Status.PUBLISHED or instance.publish_at is None:
+    if raw or instance.status != Post.Status.PUBLISHED or instance.publish_at is None:
         return
     if appliers.is_importing():  # a post moved in from another platform is not news
         return

@@ -193,3 +193,10 @@ def unlink_image(html_text: str, src: str, *, label: str) -> str:
 def replace_image(html_text: str, src: str, new_src: str) -> str:
     """Each `<img>` showing `src` pointed at our copy of the file instead."""
     return html_text.replace(f'src="{src}"', f'src="{html_lib.escape(new_src)}"')
+
+
+def alt_of(html_text: str, src: str) -> str:
+    """The alt text of the first `<img>` showing `src`, or ""."""
+    tag = re.search(r"<img\b[^>]*?\bsrc=\"" + re.escape(src) + r"\"[^>]*>", html_text, re.I)
+    alt = _ALT.search(tag[0]) if tag else None
+    return html_lib.unescape(alt[1]).strip() if alt else ""

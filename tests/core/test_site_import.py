@@ -83,7 +83,7 @@ def test_wordpress_posts_pages_tags_and_images_arrive_safe(writer, tmp_path):
     # The image the export holds is ours now; the one it does not hold is a link, not an <img>.
     body_image = post.images.get(is_cover=False)
     assert f'src="{body_image.file.url}"' in html
-    assert body_image.alt_text == "Image in “The quay at dawn”"
+    assert body_image.alt_text == "The quay at first light"
     assert "portvell.example/wp-content" not in html
     assert '<a href="https://cdn.elsewhere.example/photos/gulls.jpg"' in html
     assert "<img" not in html.replace(f'<img src="{body_image.file.url}"', "")
@@ -92,7 +92,7 @@ def test_wordpress_posts_pages_tags_and_images_arrive_safe(writer, tmp_path):
     assert cover.caption == "Photo: Marta Solé"
 
     draft = Post.objects.get(title="Budget notes (unfinished)")
-    assert draft.status == Post.Status.DRAFT
+    assert draft.status == Post.Status.DRAFT and draft.publish_at is None
     page = Post.objects.get(title="About Port Vell")
     assert page.is_published and page.comments_open is False
     assert Post.objects.count() == 3
@@ -207,6 +207,7 @@ def test_ghost_posts_authors_tags_and_feature_images(writer, tmp_path, client):
     cover = post.images.get(is_cover=True)
     assert (cover.alt_text, cover.caption) == ("The ferry at the quay", "Photo: Pere")
     body_image = post.images.get(is_cover=False)
+    assert body_image.alt_text == "The morning ferry"
     assert f'src="{body_image.file.url}"' in post.body_html
     assert "__GHOST_URL__" not in post.body_html
     assert Post.objects.get(title="Draft about the lighthouse").status == Post.Status.DRAFT
