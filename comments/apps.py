@@ -20,13 +20,14 @@ class CommentsConfig(AppConfig):
         from django_comments_xtd.signals import confirmation_received
 
         from blog.models import Post
-        from comments import flags, links, receivers, stats
+        from comments import export, flags, links, receivers, restore, site_import, stats
         from comments.accounts.links import SIGN_IN_LINK
         from comments.converters import IdConverter
         from comments.models import Comment
         from comments.moderation import PostModerator
         from comments.views.own import CHANGE_LINK
         from core import backups, periodic
+        from core.transfer import appliers
 
         moderator.register(Post, PostModerator)
         if "id" not in get_converters():  # <id:...> in comments' URL modules, once
@@ -46,6 +47,7 @@ class CommentsConfig(AppConfig):
             sender=TmpXtdComment,
             dispatch_uid="comments-link-expiry",
         )
+        appliers.register("comments", apply=site_import.apply, order=20)
         post_save.connect(receivers.comment_saved, sender=Comment, dispatch_uid="comments-saved")
         post_delete.connect(
             receivers.comment_deleted, sender=Comment, dispatch_uid="comments-deleted"
@@ -66,6 +68,8 @@ class CommentsConfig(AppConfig):
             every=datetime.timedelta(hours=6),
             run=links.forget_expired_pending_comments,
         )
+        export.register()
+        restore.register()
         # Links in emails already sent: a backup lists them, a restore checks they still work.
         backups.register_link(
             links.CONFIRM_LINK.salt,

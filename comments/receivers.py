@@ -15,6 +15,7 @@ from comments import counts, links, notifications, throttle
 from comments.models import Comment
 from core.pagecache import refresh_public_pages
 from core.ratelimit import client_ip
+from core.transfer import appliers
 
 
 def sync_site(sender, using="default", **kwargs):
@@ -67,7 +68,7 @@ def comment_saved(sender, instance, created, raw=False, **kwargs):
         return
     counts.recount(instance.post_pk)
     refresh_public_pages()
-    if created:
+    if created and not appliers.is_importing():  # imported: nobody is told again
         notifications.notify_post_author(instance)
         notifications.send_newsletter_consent(instance)
 

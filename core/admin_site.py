@@ -4,7 +4,7 @@ A single writer never needs login-attempt logs, task rows, sites or groups day t
 models named in ADMIN_SYSTEM_MODELS ("app_label.model_name", or "app_label.*") leave the
 writer's sections and meet in one "System" section at the bottom of the index and the
 sidebar, shown to superusers only; every one of them keeps its usual address, and
-`admin:system` lists them all.
+`admin:system` lists them all, with "Export the site" (core.transfer.views) among them.
 
 The index is also the writer's dashboard (core.dashboard): the figures the apps registered,
 each object's figures on a page of its own, and every figure as CSV.
@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 
 from core import dashboard
+from core.transfer import views as transfer_views
 
 SYSTEM_LABEL = "system"
 
@@ -48,6 +49,8 @@ class WorkspaceAdminSite(admin.AdminSite):
                 self.admin_view(require_GET(self.dashboard_csv)),
                 name="dashboard-subject-csv",
             ),
+            path("export/", self.admin_view(self.export_site), name="export-site"),
+            path("import-site/", self.admin_view(self.import_site), name="import-site"),
             *super().get_urls(),
         ]
 
@@ -65,6 +68,8 @@ class WorkspaceAdminSite(admin.AdminSite):
                     own.append(model)
             if own:
                 writer_apps.append({**app, "models": own})
+        if request.user.is_superuser:
+            system_models.append(self.export_entry())
         if system_models and request.user.is_superuser:
             writer_apps.append(
                 {
@@ -76,6 +81,25 @@ class WorkspaceAdminSite(admin.AdminSite):
                 }
             )
         return writer_apps
+
+    def export_entry(self) -> dict:
+        """ "Export the site" beside the models of the System section (superusers only)."""
+        return {
+            "name": "Export the site",
+            "object_name": "ExportSite",
+            "admin_url": reverse(f"{self.name}:export-site"),
+            "add_url": None,
+            "view_only": True,
+            "perms": {"view": True},
+        }
+
+    def export_site(self, request):
+        """Moving out: the whole site as one archive (core.transfer.export)."""
+        return transfer_views.export_site(request, admin_site=self)
+
+    def import_site(self, request):
+        """Moving in from WordPress, Ghost or Substack (core.transfer)."""
+        return transfer_views.import_site(request, admin_site=self)
 
     def system_index(self, request):
         """Every system model on one page, like an app's index page."""

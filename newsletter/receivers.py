@@ -5,6 +5,7 @@ from django.tasks import task_backends
 from django.utils import timezone
 
 from blog.models import Post
+from core.transfer import appliers
 from newsletter import subscriptions
 from newsletter.tasks import announce_post
 
@@ -38,6 +39,8 @@ def announce_post_when_published(sender, instance, raw=False, **kwargs):
     by `loaddata` (`raw`: a restore from backup) announces nothing: that post was live before.
     """
     if raw or instance.status != Post.Status.PUBLISHED or instance.publish_at is None:
+        return
+    if appliers.is_importing():  # a post moved in from another platform is not news
         return
     post_id, publish_at = instance.pk, instance.publish_at
     transaction.on_commit(lambda: _enqueue_announcement(post_id, publish_at), robust=True)

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     # renders); it carries Django's BREACH mitigation (a random gzip filename).
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # Addresses of imported posts on their old platform answer 301 (core.transfer.redirects).
+    "core.transfer.redirects.ImportedRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -312,6 +314,9 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o644
 IMAGE_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# The largest export the admin's import page accepts (the command reads any size up to
+# core.transfer.bundle's limits); nginx must allow as much (deploy/nginx: 12m).
+SITE_IMPORT_MAX_UPLOAD_BYTES = env.get_int("SITE_IMPORT_MAX_UPLOAD_MB", 10, minimum=1) * 2**20
 IMAGE_MAX_PIXELS = 40_000_000
 IMAGE_RENDITION_WIDTHS = [480, 800, 1200, 1600]
 
