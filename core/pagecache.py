@@ -74,6 +74,10 @@ _ENTITY_HEADERS = {"content-length", "content-encoding", "etag", "vary"}
 # The test Django's GZipMiddleware uses, so both layers agree on who gets gzip.
 _accepts_gzip = re.compile(r"\bgzip\b")
 
+# How long a value of `remember_until_change` is kept at most: a new generation replaces it
+# anyway, and this bounds what values of generations long gone occupy in the shared cache.
+DATA_SECONDS = 24 * 60 * 60
+
 NextChange = Callable[[datetime.datetime], datetime.datetime | None]
 _scheduled_changes: list[NextChange] = []
 
@@ -113,6 +117,29 @@ def _current_state(now, stored: dict) -> dict:
         state = {"generation": uuid.uuid4().hex, "next_publish": _next_scheduled_change(now)}
         cache.set(STATE_KEY, state, None)
     return state
+
+
+def remember_until_change[T](
+    name: str, build: Callable[[], T], *, seconds: int = DATA_SECONDS
+) -> T:
+    """`build()`, computed once per generation of public content and shared by every process.
+
+    For what a page derives from every public post (the sitemap, the archive's month counts):
+    worked out once after each change instead of on every request, so serving it costs one
+    cache round trip however many posts there are. It follows `refresh_public_pages()` and
+    scheduled posts exactly as stored pages do, whether or not the page cache is on.
+    A value built while a change commits is stored under the generation it was read in, which
+    is no longer current, so nobody reads it.
+    """
+    key = f"pagecache:v{FORMAT}:data:{name}"
+    stored = cache.get_many([STATE_KEY, key])
+    generation = _current_state(timezone.now(), stored)["generation"]
+    entry = stored.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = build()
+    cache.set(key, (generation, value), seconds)
+    return value
 
 
 def _uncached_prefixes() -> tuple[str, ...]:
