@@ -16,6 +16,7 @@ from blog.templatetags.blog_images import image_url
 from core import identity, seo
 from core.links import absolute_url
 from core.pagecache import remember_until_change
+from core.pagination import RememberedCountPaginator
 from core.text import strip_invisible
 
 RELATED_POSTS = 3
@@ -26,6 +27,18 @@ class PublishedPostMixin:
 
     def get_queryset(self):
         return Post.objects.published().for_listing()
+
+
+class RememberedCountMixin:
+    """A listing of public posts whose page total is counted once per change, not per visit."""
+
+    paginator_class = RememberedCountPaginator
+
+    def get_paginator(self, *args, **kwargs):
+        return super().get_paginator(*args, count_key=self.count_key(), **kwargs)
+
+    def count_key(self) -> str:
+        raise NotImplementedError
 
 
 def post_detail_context(post) -> dict:
@@ -69,11 +82,14 @@ def related_posts(post) -> list[Post]:
     )
 
 
-class PostListView(seo.IndexedPageMixin, PublishedPostMixin, ListView):
+class PostListView(seo.IndexedPageMixin, RememberedCountMixin, PublishedPostMixin, ListView):
     """The home page: the latest featured post on top, then everything newest first."""
 
     template_name = "blog/post_list.html"
     paginate_by = 10
+
+    def count_key(self) -> str:
+        return "blog:post-list"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -171,9 +187,12 @@ class SharedPreviewView(View):
         return render_post_preview(request, post)
 
 
-class TagDetailView(seo.IndexedPageMixin, PublishedPostMixin, ListView):
+class TagDetailView(seo.IndexedPageMixin, RememberedCountMixin, PublishedPostMixin, ListView):
     template_name = "blog/tag_detail.html"
     paginate_by = 10
+
+    def count_key(self) -> str:
+        return f"blog:tag:{self.tag.pk}"
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
