@@ -253,7 +253,10 @@ def _serve(request, entry: dict) -> HttpResponse:
 # checking the shared generation at most every PAGE_CACHE_LOCAL_SECONDS: a change published by
 # another process shows here within that delay (at once in the process that made it).
 
-LOCAL_MAX_PAGES = 500
+# What this process keeps, in stored bytes (the gzipped page, or the plain one when it is not
+# compressed): a few hundred pages of a blog. The oldest go first when a new one needs room,
+# so a crawler walking the archive cannot make a worker grow (issue 12, goal 6).
+LOCAL_MAX_BYTES = 4 * 1024 * 1024
 _local_pages: dict[str, dict] = {}
 _local_state: dict = {"generation": None, "checked": 0.0, "next_publish": None}
 
@@ -274,13 +277,22 @@ def _wsgi_key(environ) -> str:
 def _remember_locally(request, entry: dict, state: dict) -> None:
     if settings.PAGE_CACHE_LOCAL_SECONDS <= 0:
         return
-    if len(_local_pages) >= LOCAL_MAX_PAGES:
-        _local_pages.clear()
-    _local_pages[_wsgi_key(request.META)] = entry
+    size = _stored_bytes(entry)
+    if size <= LOCAL_MAX_BYTES:
+        key = _wsgi_key(request.META)
+        _local_pages.pop(key, None)
+        used = sum(map(_stored_bytes, _local_pages.values()))
+        while _local_pages and used + size > LOCAL_MAX_BYTES:
+            used -= _stored_bytes(_local_pages.pop(next(iter(_local_pages))))
+        _local_pages[key] = entry
     next_publish = state["next_publish"].timestamp() if state["next_publish"] else None
     _local_state.update(
         generation=state["generation"], checked=time.monotonic(), next_publish=next_publish
     )
+
+
+def _stored_bytes(entry: dict) -> int:
+    return len(entry["gzip"] if entry["gzip"] is not None else entry["body"])
 
 
 def _local_generation() -> str | None:
