@@ -4,8 +4,8 @@ Django imports every `templatetags` module of every installed app when the engin
 offer them to `{% load %}`. Ours use a handful; the others cost a worker memory for nothing:
 django-comments-xtd's `comments_xtd` library imports its REST API, and with it Django REST
 framework, requests, PyYAML, Pygments, docutils and psycopg (issue 12, goal 6). This backend
-finds the same libraries under the same names, without importing them, and imports each on
-the first `{% load %}` that asks for it. `manage.py check` still inspects them all.
+finds the same modules without importing them, and imports a library on the first
+`{% load %}` that names it. `manage.py check` still inspects them all, as Django does.
 """
 
 import pkgutil
@@ -15,59 +15,76 @@ from django.apps import apps
 from django.conf import settings
 from django.template.backends.django import DjangoTemplates
 from django.template.engine import Engine
-from django.template.library import import_library
+
+
+def template_tag_candidates() -> dict[str, list[str]]:
+    """Each `{% load %}` name with the modules that may provide it, in the order Django looks
+    at them (Django's own, then each installed app's), without importing the modules."""
+    candidates: dict[str, list[str]] = {}
+    packages = ["django.templatetags"]
+    packages += [f"{config.name}.templatetags" for config in apps.get_app_configs()]
+    for package_name in packages:
+        try:
+            package = import_module(package_name)
+        except ImportError:
+            continue
+        for module in pkgutil.walk_packages(getattr(package, "__path__", []), f"{package_name}."):
+            name = module.name.removeprefix(f"{package_name}.")
+            candidates.setdefault(name, []).append(module.name)
+    return candidates
 
 
 class LazyLibraries(dict):
-    """Tag libraries by `{% load %}` name, imported on first use from their module paths."""
+    """Tag libraries by `{% load %}` name, each imported on first use.
 
-    def __init__(self, paths: dict[str, str]):
+    As in Django, the last module of a name that is a library (has `register`) wins; a module
+    without one (a helper beside the libraries) is not a library.
+    """
+
+    def __init__(self, candidates: dict[str, list[str]]):
         super().__init__()
-        self.paths = paths
+        self.candidates = candidates
 
     def __missing__(self, name: str):
-        if name not in self.paths:
-            raise KeyError(name)
-        library = self[name] = import_library(self.paths[name])
-        return library
+        for path in reversed(self.candidates.get(name, [])):
+            module = import_module(path)
+            if hasattr(module, "register"):
+                library = self[name] = module.register
+                return library
+        raise KeyError(name)
 
     def __contains__(self, name) -> bool:
-        return name in self.paths
+        try:
+            self[name]
+        except KeyError:
+            return False
+        return True
 
     def __iter__(self):
-        return iter(self.paths)
+        return iter(self.candidates)
 
     def __len__(self) -> int:
-        return len(self.paths)
+        return len(self.candidates)
 
     def keys(self):
-        return self.paths.keys()
-
-
-def template_tag_modules() -> dict[str, str]:
-    """`{% load %}` name to module path, as `django.template.backends.django` finds them
-    (a later app's library wins over an earlier one of the same name), without importing them."""
-    modules = {}
-    candidates = ["django.templatetags"]
-    candidates += [f"{config.name}.templatetags" for config in apps.get_app_configs()]
-    for candidate in candidates:
-        try:
-            package = import_module(candidate)
-        except ImportError:
-            continue
-        if hasattr(package, "__path__"):
-            for module in pkgutil.walk_packages(package.__path__, f"{candidate}."):
-                modules[module.name.removeprefix(candidate).lstrip(".")] = module.name
-    return modules
+        return self.candidates.keys()
 
 
 class LazyLibraryEngine(Engine):
     def get_template_libraries(self, libraries: dict[str, str]) -> LazyLibraries:
-        return LazyLibraries(libraries)
+        """The installed libraries, found lazily, then those named in OPTIONS["libraries"]."""
+        candidates = template_tag_candidates()
+        for name, path in libraries.items():
+            candidates[name] = [path]
+        return LazyLibraries(candidates)
 
 
 class LazyLibraryTemplates(DjangoTemplates):
-    """`DjangoTemplates` with `LazyLibraryEngine`; the same OPTIONS."""
+    """`DjangoTemplates` on `LazyLibraryEngine`, with the same OPTIONS.
+
+    `Engine.libraries` holds only the libraries OPTIONS names, as Django's check of duplicate
+    library names expects (it finds the installed ones itself).
+    """
 
     def __init__(self, params):
         params = params.copy()
@@ -75,6 +92,6 @@ class LazyLibraryTemplates(DjangoTemplates):
         options.setdefault("autoescape", True)
         options.setdefault("debug", settings.DEBUG)
         options.setdefault("file_charset", "utf-8")
-        options["libraries"] = template_tag_modules() | options.get("libraries", {})
+        options.setdefault("libraries", {})
         super(DjangoTemplates, self).__init__(params)
         self.engine = LazyLibraryEngine(self.dirs, self.app_dirs, **options)
