@@ -1,3 +1,6 @@
+import datetime
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
@@ -6,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
 from django.views import View
 from django.views.generic import DetailView, ListView, MonthArchiveView, TemplateView
 
@@ -238,7 +242,7 @@ class ArchiveView(seo.IndexedPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | remember_until_change(
-            "blog:archive", archive_contents
+            "blog:archive:v1", archive_contents
         )
 
     def get_json_ld(self, context: dict) -> dict:
@@ -250,11 +254,21 @@ class ArchiveView(seo.IndexedPageMixin, TemplateView):
         )
 
 
+class ArchiveMonth(NamedTuple):
+    """A month of the archive, with what its line shows worked out when the archive is stored."""
+
+    first_day: datetime.date
+    count: int
+    url: str
+    label: str
+
+
 def archive_contents() -> dict:
     """The archive's months (newest first) and topics, each with its number of public posts.
 
     Counted by the database in two grouped queries, and kept until public content changes:
-    both cover every post, so they are not worked out again on every visit.
+    both cover every post, so they are not worked out again on every visit; nor are the
+    months' links and names, a line for every month the site has been writing.
     """
     published = Post.objects.published()
     months = (
@@ -269,7 +283,15 @@ def archive_contents() -> dict:
         .order_by("name")
     )
     return {
-        "months": [(month.date(), count) for month, count in months],
+        "months": [
+            ArchiveMonth(
+                first_day=month.date(),
+                count=count,
+                url=reverse("blog:archive-month", args=[month.year, month.month]),
+                label=date_format(month, "F Y"),
+            )
+            for month, count in months
+        ],
         "tags": list(tags),
     }
 

@@ -129,7 +129,9 @@ def remember_until_change[T](
     cache round trip however many posts there are. It follows `refresh_public_pages()` and
     scheduled posts exactly as stored pages do, whether or not the page cache is on.
     A value built while a change commits is stored under the generation it was read in, which
-    is no longer current, so nobody reads it.
+    is no longer current, so nobody reads it. `name` says what the value is and its shape
+    (`blog:archive:v1`): give it a new version whenever `build()` returns something new, so a
+    release never reads what the previous one stored.
     """
     key = f"pagecache:v{FORMAT}:data:{name}"
     stored = cache.get_many([STATE_KEY, key])

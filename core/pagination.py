@@ -20,4 +20,6 @@ class RememberedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return remember_until_change(f"count:{self.count_key}", lambda: Paginator.count.func(self))
+        return remember_until_change(
+            f"count:v1:{self.count_key}", lambda: Paginator.count.func(self)
+        )

@@ -62,7 +62,7 @@ def sitemap(request, sitemaps: dict, **kwargs) -> HttpResponse:
         headers = [(name, response[name]) for name in _KEPT_HEADERS if name in response]
         return gzip.compress(response.content, mtime=0), headers
 
-    gzipped, headers = remember_until_change(f"sitemap:{int(page)}", build)
+    gzipped, headers = remember_until_change(f"sitemap:v1:{int(page)}", build)
     if _accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         response = HttpResponse(gzipped)
         response["Content-Encoding"] = "gzip"

@@ -104,9 +104,14 @@ def test_the_archive_counts_a_newly_published_post(client, django_capture_on_com
         post.status = Post.Status.PUBLISHED
         post.save()
         post.tags.add(tag)
-    after = client.get(reverse("blog:archive")).context
+    response = client.get(reverse("blog:archive"))
+    after = response.context
     this_month = timezone.localtime(post.publish_at).date().replace(day=1)
-    assert after["months"][0] == (this_month, 1)
+    assert after["months"][0][:2] == (this_month, 1)
+    link = reverse("blog:archive-month", args=[this_month.year, this_month.month])
+    assert f'<a href="{link}">{this_month:%B %Y}</a> <span class="meta">(1)</span>' in (
+        response.content.decode()
+    )
     assert len(after["months"]) == 2
     assert [(t.name, t.published_count) for t in after["tags"]] == [("Transport", 1)]
 

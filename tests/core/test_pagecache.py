@@ -208,7 +208,7 @@ def test_with_the_page_cache_off_no_page_is_written_to_the_cache(client, setting
     assert [key for key in writes if key.startswith(f"{prefix}:page:")] == []
     assert [key for key in writes if key.startswith("pagecache")] == [
         f"{prefix}:state",
-        f"{prefix}:data:count:blog:post-list",
+        f"{prefix}:data:count:v1:blog:post-list",
     ]
 
 
