@@ -1,15 +1,12 @@
-import datetime
-from typing import NamedTuple
-
 from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.formats import date_format
 from django.views import View
 from django.views.generic import DetailView, ListView, MonthArchiveView, TemplateView
 
@@ -242,7 +239,7 @@ class ArchiveView(seo.IndexedPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | remember_until_change(
-            "blog:archive:v1", archive_contents
+            "blog:archive:v2", archive_contents
         )
 
     def get_json_ld(self, context: dict) -> dict:
@@ -254,21 +251,13 @@ class ArchiveView(seo.IndexedPageMixin, TemplateView):
         )
 
 
-class ArchiveMonth(NamedTuple):
-    """A month of the archive, with what its line shows worked out when the archive is stored."""
-
-    first_day: datetime.date
-    count: int
-    url: str
-    label: str
-
-
 def archive_contents() -> dict:
-    """The archive's months (newest first) and topics, each with its number of public posts.
+    """The archive's months (newest first) and topics, each with its number of public posts,
+    and the HTML listing them.
 
-    Counted by the database in two grouped queries, and kept until public content changes:
-    both cover every post, so they are not worked out again on every visit; nor are the
-    months' links and names, a line for every month the site has been writing.
+    Counted by the database in two grouped queries and rendered once, then kept until public
+    content changes: the list has a line for every month the site has been writing and every
+    topic, so it is not worked out again on every visit.
     """
     published = Post.objects.published()
     months = (
@@ -282,18 +271,8 @@ def archive_contents() -> dict:
         .annotate(published_count=Count("posts"))
         .order_by("name")
     )
-    return {
-        "months": [
-            ArchiveMonth(
-                first_day=month.date(),
-                count=count,
-                url=reverse("blog:archive-month", args=[month.year, month.month]),
-                label=date_format(month, "F Y"),
-            )
-            for month, count in months
-        ],
-        "tags": list(tags),
-    }
+    contents = {"months": [(month.date(), count) for month, count in months], "tags": list(tags)}
+    return contents | {"contents_html": render_to_string("blog/archive.html#contents", contents)}
 
 
 class AboutView(seo.IndexedPageMixin, TemplateView):
