@@ -132,3 +132,14 @@ def test_a_scheduled_post_enters_the_page_total_when_its_time_comes(client, monk
     later = post.publish_at + datetime.timedelta(seconds=5)
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert "Page 1 of 3" in client.get(reverse("blog:post-list")).content.decode()
+
+
+def test_a_page_past_a_stale_total_is_counted_again_not_a_404(client):
+    """Posts saved without a new generation (here: no commit callbacks run) are still reached."""
+    PostFactory.create_batch(10)
+    assert "Page 1 of" not in client.get(reverse("blog:post-list")).content.decode()
+    PostFactory.create_batch(5)
+    response = client.get(reverse("blog:post-list"), {"page": 2})
+    assert response.status_code == 200
+    assert "Page 2 of 2" in response.content.decode()
+    assert client.get(reverse("blog:post-list"), {"page": 3}).status_code == 404
