@@ -80,6 +80,10 @@ _ENTITY_HEADERS = {"content-length", "content-encoding", "etag", "vary"}
 # The test Django's GZipMiddleware uses, so both layers agree on who gets gzip.
 _accepts_gzip = re.compile(r"\bgzip\b")
 
+# How long a value of `remember_until_change` is kept at most: a new generation replaces it
+# anyway, and this bounds what values of generations long gone occupy in the shared cache.
+DATA_SECONDS = 24 * 60 * 60
+
 NextChange = Callable[[datetime.datetime], datetime.datetime | None]
 _scheduled_changes: list[NextChange] = []
 
@@ -119,6 +123,31 @@ def _current_state(now, stored: dict) -> dict:
         state = {"generation": uuid.uuid4().hex, "next_publish": _next_scheduled_change(now)}
         cache.set(STATE_KEY, state, None)
     return state
+
+
+def remember_until_change[T](
+    name: str, build: Callable[[], T], *, seconds: int = DATA_SECONDS
+) -> T:
+    """`build()`, computed once per generation of public content and shared by every process.
+
+    For what a page derives from every public post (the sitemap, the archive's month counts):
+    worked out once after each change instead of on every request, so serving it costs one
+    cache round trip however many posts there are. It follows `refresh_public_pages()` and
+    scheduled posts exactly as stored pages do, whether or not the page cache is on.
+    A value built while a change commits is stored under the generation it was read in, which
+    is no longer current, so nobody reads it. `name` says what the value is and its shape
+    (`blog:archive:v1`): give it a new version whenever `build()` returns something new, so a
+    release never reads what the previous one stored.
+    """
+    key = f"pagecache:v{FORMAT}:data:{name}"
+    stored = cache.get_many([STATE_KEY, key])
+    generation = _current_state(timezone.now(), stored)["generation"]
+    entry = stored.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = build()
+    cache.set(key, (generation, value), seconds)
+    return value
 
 
 def _uncached_prefixes() -> tuple[str, ...]:
@@ -233,7 +262,10 @@ def _serve(request, entry: dict) -> HttpResponse:
 # checking the shared generation at most every PAGE_CACHE_LOCAL_SECONDS: a change published by
 # another process shows here within that delay (at once in the process that made it).
 
-LOCAL_MAX_PAGES = 500
+# What this process keeps, in stored bytes (the gzipped page, or the plain one when it is not
+# compressed): a few hundred pages of a blog. The oldest go first when a new one needs room,
+# so a crawler walking the archive cannot make a worker grow (issue 12, goal 6).
+LOCAL_MAX_BYTES = 4 * 1024 * 1024
 _local_pages: dict[str, dict] = {}
 _local_state: dict = {"generation": None, "checked": 0.0, "next_publish": None}
 
@@ -254,13 +286,22 @@ def _wsgi_key(environ) -> str:
 def _remember_locally(request, entry: dict, state: dict) -> None:
     if settings.PAGE_CACHE_LOCAL_SECONDS <= 0:
         return
-    if len(_local_pages) >= LOCAL_MAX_PAGES:
-        _local_pages.clear()
-    _local_pages[_wsgi_key(request.META)] = entry
+    size = _stored_bytes(entry)
+    if size <= LOCAL_MAX_BYTES:
+        key = _wsgi_key(request.META)
+        _local_pages.pop(key, None)
+        used = sum(map(_stored_bytes, _local_pages.values()))
+        while _local_pages and used + size > LOCAL_MAX_BYTES:
+            used -= _stored_bytes(_local_pages.pop(next(iter(_local_pages))))
+        _local_pages[key] = entry
     next_publish = state["next_publish"].timestamp() if state["next_publish"] else None
     _local_state.update(
         generation=state["generation"], checked=time.monotonic(), next_publish=next_publish
     )
+
+
+def _stored_bytes(entry: dict) -> int:
+    return len(entry["gzip"] if entry["gzip"] is not None else entry["body"])
 
 
 def _local_generation() -> str | None:
