@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.text import slugify
-from PIL import Image as PILImage
 
 from blog import images
 from blog.models import AuthorProfile, Image, Post, Tag
@@ -247,6 +246,8 @@ def _store(post: Post, image: doc.Image, context: Context, *, is_cover: bool) ->
 def _image_file(data: bytes) -> ContentFile:
     """The bytes as an upload named by the format Pillow finds in them, checked like any
     upload (size, pixels, format)."""
+    from PIL import Image as PILImage  # imported by an import, not by every web worker
+
     try:
         with PILImage.open(io.BytesIO(data), formats=images.ACCEPTED_FORMATS) as opened:
             image_format = opened.format

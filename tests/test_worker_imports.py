@@ -14,7 +14,7 @@ from tests.test_settings import ROOT, clean_environ
 # Each is megabytes a worker does not need: Django REST framework's optional dependencies (the
 # REST API of django-comments-xtd's template library pulls them in), the headline job's feed
 # parser, the authenticator page's QR code maker, Pillow (uploads and demo art, on save),
-# psycopg on a SQLite site.
+# psycopg on a SQLite site, Markdown (posts and comments are rendered when saved).
 NOT_IN_A_WORKER = [
     "rest_framework.compat",
     "requests",
@@ -25,6 +25,7 @@ NOT_IN_A_WORKER = [
     "segno",
     "PIL",
     "psycopg",
+    "markdown",
 ]
 
 LOAD_AND_RENDER = f"""
