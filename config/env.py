@@ -312,3 +312,33 @@ def media_storage_from_url(url: str | None) -> tuple[dict, str | None]:
         region = query.get("region", "us-east-1")
         origin = f"https://s3.{region}.amazonaws.com"
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, origin
+
+
+TASKS_BACKENDS = {"database", "rq"}
+
+
+def tasks_config(
+    *, environ=os.environ, lease_seconds: int
+) -> tuple[str, dict, dict[str, dict] | None]:
+    """`TASKS_BACKEND` to (its name, the TASKS setting, django-rq's RQ_QUEUES or None).
+
+    ``database`` (the default) keeps tasks in the site's database, run by one or a few
+    `run_worker` processes beside it: nothing else to install or run. ``rq`` puts them in Redis
+    (`REDIS_URL`, required then) through django-tasks-rq, for workers on several machines.
+    An RQ job runs at most `lease_seconds`, as a database task is presumed dead after it.
+    """
+    raw = environ.get("TASKS_BACKEND", "database")
+    name = raw.strip().lower()
+    if name not in TASKS_BACKENDS:
+        raise ImproperlyConfigured(f"TASKS_BACKEND must be database or rq; got {raw!r}.")
+    if name == "database":
+        return name, {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}, None
+    redis_url = environ.get("REDIS_URL", "").strip()
+    if not redis_url:
+        raise ImproperlyConfigured(
+            "TASKS_BACKEND=rq needs REDIS_URL, the Redis every web node and worker shares, "
+            "e.g. REDIS_URL=redis://127.0.0.1:6379/0."
+        )
+    queues = {"default": {"URL": redis_url, "DEFAULT_TIMEOUT": lease_seconds}}
+    tasks = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": list(queues)}}
+    return name, tasks, queues

@@ -68,3 +68,14 @@ def author_client(client):
     client.force_login(author)
     client.author = author
     return client
+
+
+@pytest.fixture
+def worker_tasks(settings):
+    """Tasks go to the backend TASKS_BACKEND selects; `.run()` works through them (see
+    tests/tasks_support.py). Use with `@pytest.mark.tasks` and `django_db(transaction=True)`."""
+    from tests.tasks_support import WorkerTasks
+
+    tasks = WorkerTasks(settings)
+    yield tasks
+    tasks.clean()

@@ -154,10 +154,14 @@ PAGE_CACHE_SECONDS = env.get_int("PAGE_CACHE_SECONDS", 300, minimum=0, unit="sec
 PAGE_CACHE_LOCAL_SECONDS = env.get_float("PAGE_CACHE_LOCAL_SECONDS", 1.0, minimum=0, unit="seconds")
 PREVIEW_LINK_MAX_AGE = env.get_int("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600, minimum=1, unit="seconds")
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A task still "running" after this long was left by a dead worker and is run again; every
 # task of the site finishes far sooner (and may safely run twice).
 TASKS_LEASE_SECONDS = env.get_int("TASKS_LEASE_SECONDS", 900, minimum=60, unit="seconds")
+# TASKS_BACKEND=rq: tasks in Redis for workers on several machines (docs/decisions.md).
+TASKS_BACKEND, TASKS, _rq_queues = env.tasks_config(lease_seconds=TASKS_LEASE_SECONDS)
+if _rq_queues:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = _rq_queues
 # How often a worker checks for periodic jobs (core.periodic) that are due.
 PERIODIC_TICK_SECONDS = env.get_int("PERIODIC_TICK_SECONDS", 30, minimum=1, unit="seconds")
 
@@ -339,6 +343,14 @@ LOGGING = {
         "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
         # One line per task, when it ends (with its outcome), not also one when it starts.
         "django.tasks": {
+            "handlers": ["console", "mail_admins"],
+            "filters": ["one_line_per_task"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        # The same for tasks run by RQ (TASKS_BACKEND=rq): django-tasks-rq logs through the
+        # `django_tasks` backport's receivers, which bear the same names.
+        "django_tasks": {
             "handlers": ["console", "mail_admins"],
             "filters": ["one_line_per_task"],
             "level": "INFO",

@@ -10,6 +10,9 @@ from .base import *  # noqa: F403
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests marked `tasks` run their tasks through a real worker on the backend TASKS_BACKEND
+# selects (tests/conftest.py: `worker_tasks`); every other test runs a task at once.
+WORKER_TASKS = TASKS  # noqa: F405
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 MAILERS = {
     alias: {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}

@@ -23,7 +23,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ENV_DROPPED = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "EMAIL_URL", "BULK_EMAIL_URL"}
+ENV_DROPPED = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "TASKS_BACKEND",
+    "DJANGO_SETTINGS_MODULE",
+    "EMAIL_URL",
+    "BULK_EMAIL_URL",
+}
 
 
 def active_address(n: int) -> str:
