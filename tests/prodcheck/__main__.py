@@ -12,7 +12,7 @@ Starts nginx → two gunicorn nodes → PostgreSQL + Redis, two task workers and
    5xx, no signup or comment is lost (tests/prodcheck/load.py).
 
 Settings (environment): PRODCHECK_DATABASE_URL (dropped and created again; default
-postgres://postgres@127.0.0.1:5432/h_prodcheck), PRODCHECK_REDIS_URL (one database, emptied
+postgres://postgres@127.0.0.1:5432/prodcheck), PRODCHECK_REDIS_URL (one database, emptied
 with FLUSHDB; default redis://127.0.0.1:6379/5), PRODCHECK_PORT (first of four ports, 8150),
 PRODCHECK_SUBSCRIBERS (20000), PRODCHECK_LOAD_SECONDS (60), TASKS_BACKEND (the site's own
 switch). Logs stay in var/prodcheck/ for a failed run to be read.
@@ -47,7 +47,7 @@ def main() -> int:
         folder=folder,
         ports=Ports.from_base(int(os.environ.get("PRODCHECK_PORT", 8150))),
         database_url=os.environ.get(
-            "PRODCHECK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/h_prodcheck"
+            "PRODCHECK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/prodcheck"
         ),
         redis_url=os.environ.get("PRODCHECK_REDIS_URL", "redis://127.0.0.1:6379/5"),
         tasks_backend=os.environ.get("TASKS_BACKEND", ""),
