@@ -23,6 +23,8 @@ import shutil
 import signal
 import sys
 import time
+import traceback
+from pathlib import Path
 
 from tests.prodcheck import checks, load
 from tests.prodcheck.report import Report
@@ -72,8 +74,7 @@ def main() -> int:
         )
         say("Starting the SMTP sink, two nodes, nginx, two workers…")
         topology.start_sink()
-        topology.start_node("a")
-        topology.start_node("b")
+        topology.start_nodes()
         topology.start_nginx()
         topology.start_worker("worker-1")
         topology.start_worker("worker-2")
@@ -92,7 +93,14 @@ def main() -> int:
             earlier_signups=limited,
         )
     except Exception as error:  # a crash is one more FAIL line, then cleanup
-        report.check(False, "the prod-check ran to the end", f"{type(error).__name__}: {error}")
+        ours = [f for f in traceback.extract_tb(error.__traceback__) if "prodcheck" in f.filename]
+        where = ours[-1]
+        report.check(
+            False,
+            "the prod-check ran to the end",
+            f"{type(error).__name__}: {error} ({Path(where.filename).name}:{where.lineno})",
+        )
+        (folder / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
     finally:
         say("Stopping every process…")
         topology.stop()

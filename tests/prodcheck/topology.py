@@ -12,6 +12,7 @@ PRODCHECK_REDIS_URL are used; the PostgreSQL database of PRODCHECK_DATABASE_URL 
 and created again at each run.
 """
 
+import concurrent.futures
 import ctypes
 import json
 import os
@@ -195,8 +196,13 @@ class Topology:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.media_root.mkdir(exist_ok=True)
         self.reset_services()
-        self.manage("migrate", "--noinput")
-        self.manage("collectstatic", "--noinput", "--verbosity", "0")
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:  # the database, and files
+            steps = [
+                pool.submit(self.manage, "migrate", "--noinput"),
+                pool.submit(self.manage, "collectstatic", "--noinput", "--verbosity", "0"),
+            ]
+            for step in steps:
+                step.result()
         shutil.copytree(self.folder / "node-a" / "static", self.folder / "node-b" / "static")
         self.manage("ensure_author")
         self.manage("load_demo_content")
@@ -232,13 +238,19 @@ class Topology:
     def mail_folder(self) -> Path:
         return self.folder / "smtp"
 
-    def start_node(self, node: str) -> None:
-        child = self.spawn(
-            f"node-{node}",
-            [PYTHON, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
-            self.node_env(node),
-        )
-        self._wait_for(self.ports.node_a if node == "a" else self.ports.node_b, child)
+    def start_nodes(self) -> None:
+        """Both nodes at once (each takes a few seconds to import the site), from this thread:
+        PR_SET_PDEATHSIG fires when the *thread* that started a child ends."""
+        started = {
+            port: self.spawn(
+                f"node-{node}",
+                [PYTHON, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
+                self.node_env(node),
+            )
+            for node, port in (("a", self.ports.node_a), ("b", self.ports.node_b))
+        }
+        for port, child in started.items():
+            self._wait_for(port, child)
 
     def start_worker(self, name: str) -> Child:
         child = self.spawn(
@@ -323,7 +335,8 @@ PR_SET_PDEATHSIG = 1
 
 def _die_with_parent() -> None:
     """Should the prod-check itself be killed (SIGKILL from a CI timeout: no `finally` runs),
-    each child gets SIGTERM instead of running on (Linux's PR_SET_PDEATHSIG)."""
+    each child gets SIGTERM instead of running on (Linux's PR_SET_PDEATHSIG). It fires when
+    the thread that started the child ends: children are started from the main thread only."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
