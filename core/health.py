@@ -31,11 +31,18 @@ def _cache() -> None:
 
 
 def _queue() -> None:
-    """Every task backend can take work: the database backend's table answers. (Backends that
-    run tasks in the request, as in tests, have nothing to reach.)"""
+    """Every task backend can take work: the database backend's table answers, RQ's Redis
+    answers. (Backends that run tasks in the request, as in tests, have nothing to reach.)"""
+    from django_tasks_rq import RQBackend
+
     for backend in task_backends.all():
         if isinstance(backend, DatabaseBackend):
             DBTaskResult.objects.order_by().values_list("pk")[:1].exists()
+        elif isinstance(backend, RQBackend):
+            import django_rq
+
+            for name in backend.queues:
+                django_rq.get_connection(name).ping()
 
 
 CHECKS = {"database": _database, "cache": _cache, "queue": _queue}

@@ -30,6 +30,9 @@ from core.worker import OUTAGE_ERRORS, OUTAGE_MAX_WAIT
 
 logger = logging.getLogger("core.worker")
 
+WORKER_TTL = 75
+MAINTENANCE_SECONDS = 60
+
 
 class DjangoJobWorker(SimpleWorker):
     """RQ's in-process worker, with Django's connection hygiene around every job."""
@@ -45,7 +48,14 @@ class DjangoJobWorker(SimpleWorker):
 def build_worker(queue_names: list[str], *, name: str | None = None) -> DjangoJobWorker:
     queues = get_queues(*queue_names, job_class=Job)
     return DjangoJobWorker(
-        queues, connection=queues[0].connection, job_class=Job, name=name or None
+        queues,
+        connection=queues[0].connection,
+        job_class=Job,
+        name=name or None,
+        # RQ's defaults (a heartbeat every 7 minutes, housekeeping every 10) leave the
+        # scheduler's role and abandoned jobs waiting that long after a worker is killed.
+        worker_ttl=WORKER_TTL,
+        maintenance_interval=MAINTENANCE_SECONDS,
     )
 
 
@@ -77,8 +87,8 @@ def run(
         except OUTAGE_ERRORS as error:
             reason = f"{type(error).__name__}: {error}"
         else:
-            if burst or max_jobs or worker._stop_requested:
-                return
+            if burst or max_jobs or worker._shutdown_requested_date is not None:
+                return  # done, or asked to stop (SIGTERM, Ctrl-C)
             reason = "its loop stopped on an error"
         try:
             if not _ride_out(worker, reason=reason, sleep=sleep):
@@ -91,7 +101,7 @@ def _ride_out(worker: DjangoJobWorker, *, reason: str, sleep) -> bool:
     """Wait, with backoff, until Redis and the database answer; False if asked to stop."""
     logger.warning("Task worker lost Redis or its database (%s); waiting for it.", reason)
     started, wait = time.monotonic(), 1.0
-    while not worker._stop_requested:
+    while worker._shutdown_requested_date is None:
         for connection in connections.all(initialized_only=True):
             connection.close_if_unusable_or_obsolete()
         sleep(wait)

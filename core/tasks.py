@@ -6,7 +6,7 @@ from django.tasks import TaskResultStatus, task, task_backends
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from core import outbox
+from core import outbox, taskqueue
 from core.models import StaffSignInCode, TrustedDevice
 
 
@@ -54,10 +54,10 @@ def requeue_abandoned_tasks(*, now: datetime.datetime) -> int:
 
     Past TASKS_LEASE_SECONDS a running task is presumed dead: every task of this site finishes
     well within it (edition sending re-enqueues itself every NEWSLETTER_TASK_SECONDS) and may
-    safely run twice (each claims its rows before acting).
+    safely run twice (each claims its rows before acting). On RQ, RQ itself finds them.
     """
     if not any(isinstance(backend, DatabaseBackend) for backend in task_backends.all()):
-        return 0
+        return taskqueue.requeue_abandoned_rq_jobs()
     cutoff = now - datetime.timedelta(seconds=settings.TASKS_LEASE_SECONDS)
     return (
         DBTaskResult.objects.running()

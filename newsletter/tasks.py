@@ -11,12 +11,11 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
-from django.tasks import TaskResultStatus, task, task_backends
+from django.tasks import task, task_backends
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
-from django_tasks_db.models import DBTaskResult, get_date_max
 
+from core import taskqueue
 from newsletter import delivery, editions, emails, headlines, subscriptions
 from newsletter.models import Delivery, Edition
 
@@ -82,39 +81,59 @@ def deliver_edition(edition_id: int) -> int:
     return sent
 
 
-def _keep_going(edition: Edition, *, now: datetime.datetime) -> bool:
-    """Make sure a task will send this edition's next due deliveries; True if one was enqueued.
+# RQ's scheduler queues a deferred job within a second of its time while it runs.
+SCHEDULER_GRACE = datetime.timedelta(seconds=15)
 
-    Nothing is enqueued when a task of this edition is already queued to run by then (another
-    worker's, or the one `keep_editions_moving` added): two tasks would both be harmless (each
+
+def _keep_going(edition: Edition, *, now: datetime.datetime) -> bool:
+    """Make sure tasks will send this edition's next due deliveries; True if one was enqueued.
+
+    One chain of tasks on the database backend; on RQ, one per live worker, so that workers on
+    several machines share the send (each claims batches of its own, delivery.py). Nothing is
+    enqueued for a chain already queued to run by then (another worker's, or the one
+    `keep_editions_moving` added) or, on RQ, running: extra tasks would all be harmless (each
     sends only the rows it leased) but each would re-enqueue itself, and the chains would add up.
     """
     wake_up = max(delivery.next_wake_up(edition) or now, now)
-    if _delivery_queued(edition.pk, by=wake_up):
-        return False
-    return enqueue_at(edition.pk, wake_up)
+    missing = _chains_wanted() - _chains_alive(edition.pk, by=wake_up, now=now)
+    enqueued = [enqueue_at(edition.pk, wake_up) for _ in range(missing)]
+    return any(enqueued)
 
 
-def _delivery_queued(edition_id: int, *, by: datetime.datetime) -> bool:
-    """Whether a `deliver_edition` task for this edition waits to run no later than `by`.
+def _chains_wanted() -> int:
+    return max(taskqueue.workers(deliver_edition), 1)
 
-    The database backend can be asked. Other backends (RQ) cannot: there a live lease on one
-    of the edition's rows stands for a live task.
+
+def _chains_alive(edition_id: int, *, by: datetime.datetime, now: datetime.datetime) -> int:
+    """The `deliver_edition` tasks of this edition that wait to run no later than `by` or, on
+    RQ, run now (but for the one asking).
+
+    A run that started longer ago than a task's slice plus a batch's lease died with its
+    worker (kill -9): it no longer counts, and its rows come back to `pending` after their
+    lease. Nor does a deferred run RQ's scheduler has not queued within SCHEDULER_GRACE of its
+    time: the worker running the scheduler died, and another takes the role only minutes later.
+    Backends that keep no queue (the immediate backend of the tests) cannot be asked: there a
+    live lease on one of the edition's rows stands for a live task.
     """
     backend = task_backends[deliver_edition.backend]
-    if not isinstance(backend, DatabaseBackend):
-        return Delivery.objects.filter(
-            edition_id=edition_id,
-            status=Delivery.Status.SENDING,
-            lease_expires_at__gt=timezone.now(),
-        ).exists()
-    queued = DBTaskResult.objects.filter(
-        Q(run_after__lte=by) | Q(run_after=get_date_max()),  # the latter: "as soon as possible"
-        status=TaskResultStatus.READY,
-        task_path=deliver_edition.module_path,
-        backend_name=deliver_edition.backend,
-    ).values_list("args_kwargs", flat=True)
-    return any(task["args"][:1] == [edition_id] for task in queued)
+    if not (isinstance(backend, DatabaseBackend) or taskqueue.uses_rq(deliver_edition)):
+        return int(
+            Delivery.objects.filter(
+                edition_id=edition_id,
+                status=Delivery.Status.SENDING,
+                lease_expires_at__gt=timezone.now(),
+            ).exists()
+        )
+    longest = settings.NEWSLETTER_TASK_SECONDS + settings.NEWSLETTER_LEASE_SECONDS
+    started_since = now - datetime.timedelta(seconds=longest)
+    due_since = now - SCHEDULER_GRACE
+    return sum(
+        1
+        for run in taskqueue.runs(deliver_edition, by=by)
+        if run.args[:1] == [edition_id]
+        and (run.started_at is None or run.started_at > started_since)
+        and (run.due_at is None or run.due_at > due_since)
+    )
 
 
 def enqueue_at(edition_id: int, when: datetime.datetime) -> bool:
@@ -144,12 +163,14 @@ def send_now(*, edition: Edition, now: datetime.datetime) -> int:
     """ "Send now": freeze the recipients, and wake the worker once that is committed.
 
     Returns the number of recipients. Pressed twice, the second call freezes nobody and only
-    wakes the worker again (which is also how "resume" after an outage works).
+    wakes the worker again (which is also how "resume" after an outage works). On RQ every
+    live worker is woken (one task each), so they all share the send from the start.
     """
     with transaction.atomic():
         recipients = editions.freeze_recipients(edition=edition, now=now)
         if edition.status == Edition.Status.SENDING:
-            transaction.on_commit(partial(enqueue_at, edition.pk, now), robust=True)
+            for _ in range(_chains_wanted()):
+                transaction.on_commit(partial(enqueue_at, edition.pk, now), robust=True)
     return recipients
 
 

@@ -59,3 +59,21 @@ class BrokenManager:
 @pytest.mark.parametrize("name", ["healthz", "readyz"])
 def test_probes_refuse_writes(client, name):
     assert client.post(reverse(name)).status_code == 405
+
+
+def test_readyz_pings_the_redis_of_rq(settings):
+    """With TASKS_BACKEND=rq the queue check asks RQ's Redis; here one that is not there."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:1/0"}}
+    with pytest.raises(RedisConnectionError):
+        health._queue()
+
+
+@pytest.mark.tasks
+@pytest.mark.django_db(transaction=True)
+def test_readyz_reaches_the_queue_of_the_configured_backend(worker_tasks, client):
+    response = client.get(reverse("readyz"))
+    assert response.status_code == 200
+    assert json.loads(response.content)["checks"]["queue"] == "ok"

@@ -209,3 +209,40 @@ def test_each_periodic_job_runs_once_per_period_however_many_workers_tick_at_onc
     assert sorted(runs) == ["editions", "headlines", "purge"]
     periodic.run_due(now=now + datetime.timedelta(minutes=1))
     assert sorted(runs) == ["editions", "editions", "headlines", "headlines", "purge", "purge"]
+
+
+def test_the_rq_worker_waits_out_an_outage_logs_it_once_then_works_again(monkeypatch, caplog):
+    """RQ's loop quits on a Redis error outside its wait for jobs; run() starts a new worker
+    once Redis and the database answer, and stops for good when asked to (SIGTERM)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from core import rq_worker
+
+    built = []
+
+    class Worker:
+        _shutdown_requested_date = None
+
+        def work(self, **options):
+            if len(built) == 1:
+                raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+            self._shutdown_requested_date = timezone.now()  # then SIGTERM
+
+    def build_worker(queue_names, *, name=None):
+        built.append(Worker())
+        return built[-1]
+
+    answers = iter([False, False, True])
+    monkeypatch.setattr(rq_worker, "build_worker", build_worker)
+    monkeypatch.setattr(rq_worker, "_services_answer", lambda worker: next(answers))
+    waits = []
+
+    with caplog.at_level("WARNING", logger="core.worker"):
+        rq_worker.run(["default"], sleep=waits.append)
+
+    assert len(built) == 2
+    assert waits == [1.0, 2.0, 4.0]
+    messages = [r.getMessage() for r in caplog.records if r.name == "core.worker"]
+    assert len(messages) == 2
+    assert messages[0].startswith("Task worker lost Redis or its database (ConnectionError")
+    assert messages[1].startswith("Task worker back after")

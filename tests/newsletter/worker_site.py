@@ -10,7 +10,8 @@ started with `site_env(...)` — migrate, seed, the worker, its restart — sees
 
 `python -m tests.newsletter.worker_site seed ACTIVE INACTIVE` fills it and prints the id of
 a draft edition ready to send; `... send EDITION` presses "Send now" (freeze, wake the worker);
-`... signups N` asks for N new subscriptions, queueing N confirmation emails.
+`... signups N` asks for N new subscriptions, queueing N confirmation emails; `... status
+EDITION` prints where the edition stands; `... copy EDITION` drafts another like it.
 
 `DATABASE_URL` in `site_env(...)`'s keyword arguments puts the site on PostgreSQL instead
 (the fault drill, tests/newsletter/test_worker_faults.py).
@@ -198,14 +199,45 @@ def signups(count: int) -> int:
     return count
 
 
-COMMANDS = {"seed": seed, "send": send, "signups": signups}
+def copy(edition_id: int) -> int:
+    """A new draft with the posts and headlines of `edition_id`: another send to the same list."""
+    import django
+
+    django.setup()
+    from newsletter.models import Edition, EditionHeadline, EditionItem
+
+    source = Edition.objects.get(pk=edition_id)
+    edition = Edition.objects.create(
+        subject=source.subject, preheader=source.preheader, intro=source.intro
+    )
+    for item in EditionItem.objects.filter(edition=source):
+        EditionItem.objects.create(
+            edition=edition, post=item.post, position=item.position, note=item.note
+        )
+    for item in EditionHeadline.objects.filter(edition=source):
+        EditionHeadline.objects.create(
+            edition=edition, headline=item.headline, position=item.position
+        )
+    return edition.pk
+
+
+def status(edition_id: int) -> str:
+    import django
+
+    django.setup()
+    from newsletter.models import Edition
+
+    return Edition.objects.values_list("status", flat=True).get(pk=edition_id)
+
+
+COMMANDS = {"seed": seed, "send": send, "signups": signups, "status": status, "copy": copy}
 
 if __name__ == "__main__":
     if sys.argv[1:2] and sys.argv[1] in COMMANDS:
         result = COMMANDS[sys.argv[1]](*(int(arg) for arg in sys.argv[2:]))
         sys.stdout.write(f"{result}\n")
     else:
-        sys.exit("usage: python -m tests.newsletter.worker_site seed|send|signups NUMBERS…")
+        sys.exit(f"usage: python -m tests.newsletter.worker_site {'|'.join(COMMANDS)} NUMBERS…")
 
 
 def wait_for(condition, *, timeout: float, what: str, poll: float = 0.01) -> None:
