@@ -13,9 +13,11 @@ socket inode, then /proc/PID/fd) and names it after the worker whose process tre
 """
 
 import asyncio
+import ipaddress
 import json
 import os
 import re
+import socket
 import sys
 import time
 from pathlib import Path
@@ -26,17 +28,16 @@ EDITION_READER_PREFIX = "reader"
 MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(\S+)", re.MULTILINE | re.IGNORECASE)
 
 
-def _socket_inode(local_port: int) -> str | None:
-    """The inode of the loopback TCP socket bound to `local_port` (the client's end)."""
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == local_port:
-                return fields[9]
+def _socket_inode(peer: tuple[str, int], server_port: int) -> str | None:
+    """The inode of the client's end of a loopback connection to this server: its local
+    address and port are `peer`, its remote port ours (another socket may share the port
+    number on another loopback address)."""
+    local = f"{socket.htonl(int(ipaddress.IPv4Address(peer[0]))):08X}:{peer[1]:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        ours = int(fields[2].rsplit(":", 1)[1], 16) == server_port
+        if fields[1] == local and ours and fields[9] != "0":  # 0: a closed one in TIME_WAIT
+            return fields[9]
     return None
 
 
@@ -67,19 +68,19 @@ def _owns_socket(pid: int, inode: str) -> bool:
 
 
 class Handler:
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, folder: Path, port: int):
+        self.folder, self.port = folder, port
         self.mail = folder / "mail"
         self.mail.mkdir(parents=True, exist_ok=True)
         self.log = (folder / "received.log").open("a", buffering=1, encoding="utf-8")
         self.kept = 0
 
-    def sender_of(self, peer_port: int) -> str:
+    def sender_of(self, peer: tuple[str, int]) -> str:
         try:
             workers = json.loads((self.folder / "workers.json").read_text())
         except (OSError, ValueError):
             return "?"
-        inode = _socket_inode(peer_port)
+        inode = _socket_inode(peer, self.port)
         if inode is None:
             return "?"
         parents = _parents()
@@ -93,7 +94,7 @@ class Handler:
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
-        session.sender_name = await asyncio.to_thread(self.sender_of, session.peer[1])
+        session.sender_name = await asyncio.to_thread(self.sender_of, session.peer)
         return responses
 
     async def handle_DATA(self, server, session, envelope):
@@ -114,7 +115,7 @@ class Handler:
 
 def main() -> None:
     port, folder = int(sys.argv[1]), Path(sys.argv[2])
-    controller = Controller(Handler(folder), hostname="127.0.0.1", port=port)
+    controller = Controller(Handler(folder, port), hostname="127.0.0.1", port=port)
     controller.start()
     sys.stdout.write(f"SMTP sink on 127.0.0.1:{port}\n")
     sys.stdout.flush()
