@@ -126,8 +126,10 @@ class Topology:
             "DJANGO_SUPERUSER_PASSWORD": self.password,
             "LOG_LEVEL": "WARNING",
             # A killed worker's batch goes back to the queue after this lease (300 s by
-            # default); the check waits for that, so it is short here.
+            # default); the check waits for that, so it is short here (longer than a send).
             "NEWSLETTER_LEASE_SECONDS": "20",
+            # The same for a confirmation email the killed worker was sending (600 s).
+            "EMAIL_SENDING_TIMEOUT_SECONDS": "30",
             # Workers look for due periodic jobs (keep_editions_moving puts the second worker
             # on the edition) every second instead of every 30.
             "PERIODIC_TICK_SECONDS": "1",
