@@ -21,7 +21,7 @@ help:
 	@echo "make e2e    browser tests in Debian's Chromium"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  serving, rendering and sending figures (var/bench/serving.md)"
-	@echo "make prod-check  nginx, two web nodes, PostgreSQL, Redis, two RQ workers, proven (~3 min)"
+	@echo "make prod-check  nginx, two web nodes, PostgreSQL, Redis, two RQ workers, proven"
 	@echo "make fonts  rebuild static/fonts/ (Source Serif 4, subset) and the favicon"
 	@echo "make clean  remove the virtualenv, the local database and collected files"
 
