@@ -103,8 +103,8 @@ def main() -> int:
         )
         (folder / "traceback.txt").write_text(traceback.format_exc(), encoding="utf-8")
     finally:
-        say("Stopping every process…")
-        topology.stop()
+        topology.stop()  # first: nothing before it may fail (a closed stdout, say)
+        say("Stopped every process.")
     report.figure("duration", f"{time.monotonic() - started:.1f} s")
     load_average = ", ".join(f"{n:.2f}" for n in os.getloadavg())
     report.figure("load average (1, 5, 15 min)", load_average)
