@@ -311,7 +311,14 @@ class Topology:
                 1,  # the main file's, not the static and media locations' own
             )
         )
-        self.nginx.start()
+        check = subprocess.run(
+            self.nginx.command("-t"), capture_output=True, text=True, check=False
+        )
+        if check.returncode != 0:
+            raise RuntimeError(f"nginx refused the configuration:\n{check.stderr}")
+        # Started like every other child (its own process group, dies with the check).
+        child = self.spawn("nginx", self.nginx.command("-g", "daemon off;"), self.env)
+        self._wait_for(self.ports.nginx, child)
 
     @property
     def access_log(self) -> Path:
@@ -325,8 +332,6 @@ class Topology:
             raise RuntimeError(f"{error}\n{log}") from None
 
     def stop(self) -> None:
-        if self.nginx is not None:
-            self.nginx.stop()
         for child in reversed(list(self.children.values())):
             child.stop()
 
