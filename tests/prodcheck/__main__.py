@@ -14,7 +14,7 @@ Starts nginx → two gunicorn nodes → PostgreSQL + Redis, two task workers and
 Settings (environment): PRODCHECK_DATABASE_URL (dropped and created again; default
 postgres://postgres@127.0.0.1:5432/prodcheck), PRODCHECK_REDIS_URL (one database, emptied
 with FLUSHDB; default redis://127.0.0.1:6379/5), PRODCHECK_PORT (first of four ports, 8150),
-PRODCHECK_SUBSCRIBERS (20000), PRODCHECK_LOAD_SECONDS (60), PRODCHECK_EDITION_TIMEOUT (150 s
+PRODCHECK_SUBSCRIBERS (20000), PRODCHECK_LOAD_SECONDS (60), PRODCHECK_EDITION_TIMEOUT (240 s
 for the edition to finish after the load), TASKS_BACKEND (the site's own switch; `make
 prod-check` sets rq). Logs stay in var/prodcheck/ for a failed run to be read.
 """
