@@ -7,11 +7,21 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import checklist, images, signals
+        from blog import checklist, export, images, previews, restore, signals, site_import, stats
         from blog.models import Image, Post
-        from core import pagecache
+        from core import backups, pagecache
+        from core.transfer import appliers
 
         signals.connect_receivers()
         post_delete.connect(images.delete_image_files, sender=Image, dispatch_uid="image-files")
         pagecache.register_scheduled_change(Post.objects.next_publication)
         checklist.register()
+        stats.register()
+        export.register()
+        restore.register()
+        appliers.register("blog", apply=site_import.apply, order=10)
+        backups.register_link(
+            previews.PREVIEW.salt,
+            description="Shared draft-preview links",
+            max_age_setting="PREVIEW_LINK_MAX_AGE",
+        )

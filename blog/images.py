@@ -10,7 +10,7 @@ import io
 import warnings
 from collections.abc import Iterable
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,8 +18,9 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from PIL import Image as PILImage
-from PIL import ImageOps
+
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
 
 ACCEPTED_FORMATS = ["JPEG", "PNG", "WEBP", "GIF"]
 FORMAT_LABELS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
@@ -79,6 +80,8 @@ def _check_image_content(file: File) -> str:
     The pixel count is read from the header and checked before any pixel is decoded, so a
     small file that would unpack to gigabytes (a decompression bomb) is refused cheaply.
     """
+    from PIL import Image as PILImage
+
     too_many_pixels = ValidationError(
         TOO_MANY_PIXELS,
         code="too_many_pixels",
@@ -128,6 +131,9 @@ def sanitise_upload(file: File) -> ContentFile:
     The name only carries the extension (`image_upload_to` chooses the rest), so nothing of
     what the uploader called the file reaches the disk.
     """
+    from PIL import Image as PILImage
+    from PIL import ImageOps
+
     file.seek(0)
     with PILImage.open(file, formats=ACCEPTED_FORMATS) as original:
         stored_format = STORED_FORMATS[original.format]
@@ -137,7 +143,7 @@ def sanitise_upload(file: File) -> ContentFile:
     )
 
 
-def encode(image: PILImage.Image, image_format: str) -> bytes:
+def encode(image: "PILImage.Image", image_format: str) -> bytes:
     """The image written with its pixels, colour profile and transparency, and nothing else.
 
     Pillow copies some metadata from `image.info` when saving (a JPEG comment, for one), so
@@ -158,7 +164,7 @@ def encode(image: PILImage.Image, image_format: str) -> bytes:
     return buffer.getvalue()
 
 
-def _encodable(image: PILImage.Image, image_format: str) -> PILImage.Image:
+def _encodable(image: "PILImage.Image", image_format: str) -> "PILImage.Image":
     """The image in a mode the format can hold (JPEG has no alpha, palette or CMYK for browsers)."""
     if image_format != "JPEG" or image.mode in ("L", "RGB"):
         return image
@@ -181,6 +187,8 @@ def make_renditions(image) -> list[dict[str, Any]]:
     download a 1600-pixel photo. The fallback keeps the original's kind: JPEG for
     photographs, PNG where there may be transparency or sharp edges.
     """
+    from PIL import Image as PILImage
+
     stem = PurePosixPath(image.file.name).stem
     with image.file.open("rb"), PILImage.open(image.file, formats=ACCEPTED_FORMATS) as stored:
         stored_format = stored.format
@@ -205,14 +213,14 @@ def make_renditions(image) -> list[dict[str, Any]]:
     return renditions
 
 
-def _resizable(image: PILImage.Image) -> PILImage.Image:
+def _resizable(image: "PILImage.Image") -> "PILImage.Image":
     """The decoded pixels in a mode Pillow resizes smoothly (a palette is only resized coarsely)."""
     if image.mode in ("L", "RGB", "RGBA"):
         return image.copy()
     return image.convert("RGBA" if image.has_transparency_data else "RGB")
 
 
-def _fallback_format(stored_format: str, image: PILImage.Image) -> str:
+def _fallback_format(stored_format: str, image: "PILImage.Image") -> str:
     if stored_format == "JPEG" or (stored_format == "WEBP" and image.mode != "RGBA"):
         return "JPEG"
     return "PNG"

@@ -10,12 +10,6 @@ nothing a post body holds (Markdown, which passes raw HTML) reaches the page as 
 import re
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-)
 from django.db import connections
 from django.db.models import Case, Expression, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.html import escape
@@ -40,58 +34,12 @@ _MARKDOWN_INLINE_MARKER = re.compile(r"\*\*|__|`")
 def search_posts(queryset: QuerySet, query: str) -> QuerySet:
     """The posts of `queryset` matching `query`, best match first, then newest first."""
     if connections[queryset.db].vendor == "postgresql":
-        return _full_text_search(queryset, query)
+        # Imported here: django.contrib.postgres loads psycopg, some 20 MB that a worker on
+        # SQLite never needs (issue 12).
+        from blog.search_postgres import full_text_search
+
+        return full_text_search(queryset, query)
     return _word_match_search(queryset, query)
-
-
-def _full_text_search(queryset: QuerySet, query: str) -> QuerySet:
-    """PostgreSQL search: stemmed, weighted (title over standfirst over body) and ranked.
-
-    `websearch_to_tsquery` accepts what people type into search boxes ("quoted phrases",
-    -excluded words, `or`) and never raises a syntax error.
-    https://www.postgresql.org/docs/current/textsearch-controls.html
-    """
-    document = (
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("standfirst", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("body", weight="C", config=SEARCH_CONFIG)
-    )
-    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    return (
-        queryset.annotate(search_document=document)
-        .filter(search_document=search_query)
-        .annotate(
-            search_rank=SearchRank(F("search_document"), search_query),
-            search_snippet=EscapedSearchHeadline(
-                "body",
-                search_query,
-                config=SEARCH_CONFIG,
-                start_sel=_MARK_START,
-                stop_sel=_MARK_STOP,
-                max_fragments=2,
-                max_words=20,
-                min_words=10,
-                fragment_delimiter=" … ",
-            ),
-        )
-        .order_by("-search_rank", "-publish_at", "-id")
-    )
-
-
-class EscapedSearchHeadline(SearchHeadline):
-    """`ts_headline`, turned into safe HTML as each row is read.
-
-    PostgreSQL computes the headline after ORDER BY and LIMIT, so a results page only pays for
-    the snippets it shows; the conversion to HTML happens in Python because `ts_headline`
-    copies the document's text, markup included, as it is.
-    """
-
-    def get_db_converters(self, connection):
-        return [*super().get_db_converters(connection), _headline_to_html]
-
-
-def _headline_to_html(value: str | None, expression, connection) -> SafeString | None:
-    return None if value is None else _highlighted_html(_markdown_to_text(value))
 
 
 def _word_match_search(queryset: QuerySet, query: str) -> QuerySet:

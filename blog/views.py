@@ -1,13 +1,11 @@
-import datetime
-from collections import Counter
-
 from django.conf import settings
 from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views import View
 from django.views.generic import DetailView, ListView, MonthArchiveView, TemplateView
@@ -15,9 +13,12 @@ from django.views.generic import DetailView, ListView, MonthArchiveView, Templat
 from blog.models import AuthorProfile, OldSlug, Post, Tag
 from blog.previews import read_preview_token
 from blog.search import search_posts
+from blog.stats import page_view_key
 from blog.templatetags.blog_images import image_url
-from core import identity, seo
+from core import identity, pageviews, seo
 from core.links import absolute_url
+from core.pagecache import remember_until_change
+from core.pagination import RememberedCountPaginator
 from core.text import strip_invisible
 
 RELATED_POSTS = 3
@@ -28,6 +29,18 @@ class PublishedPostMixin:
 
     def get_queryset(self):
         return Post.objects.published().for_listing()
+
+
+class RememberedCountMixin:
+    """A listing of public posts whose page total is counted once per change, not per visit."""
+
+    paginator_class = RememberedCountPaginator
+
+    def get_paginator(self, *args, **kwargs):
+        return super().get_paginator(*args, count_key=self.count_key(), **kwargs)
+
+    def count_key(self) -> str:
+        raise NotImplementedError
 
 
 def post_detail_context(post) -> dict:
@@ -71,11 +84,14 @@ def related_posts(post) -> list[Post]:
     )
 
 
-class PostListView(seo.IndexedPageMixin, PublishedPostMixin, ListView):
+class PostListView(seo.IndexedPageMixin, RememberedCountMixin, PublishedPostMixin, ListView):
     """The home page: the latest featured post on top, then everything newest first."""
 
     template_name = "blog/post_list.html"
     paginate_by = 10
+
+    def count_key(self) -> str:
+        return "blog:post-list"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -119,7 +135,8 @@ class PostDetailView(PublishedPostMixin, DetailView):
         if request.path != canonical:
             # The slug identifies the post; an outdated year/month in a shared link still works.
             return permanent_redirect_keeping_query(request, canonical)
-        return self.render_to_response(self.get_context_data(object=self.object))
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        return pageviews.count_as(response, page_view_key(self.object.pk))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs) | post_detail_context(self.object)
@@ -173,9 +190,12 @@ class SharedPreviewView(View):
         return render_post_preview(request, post)
 
 
-class TagDetailView(seo.IndexedPageMixin, PublishedPostMixin, ListView):
+class TagDetailView(seo.IndexedPageMixin, RememberedCountMixin, PublishedPostMixin, ListView):
     template_name = "blog/tag_detail.html"
     paginate_by = 10
+
+    def count_key(self) -> str:
+        return f"blog:tag:{self.tag.pk}"
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
@@ -220,20 +240,9 @@ class ArchiveView(seo.IndexedPageMixin, TemplateView):
     template_name = "blog/archive.html"
 
     def get_context_data(self, **kwargs):
-        published = Post.objects.published()
-        months = Counter(
-            datetime.date(local.year, local.month, 1)
-            for local in map(timezone.localtime, published.values_list("publish_at", flat=True))
+        return super().get_context_data(**kwargs) | remember_until_change(
+            "blog:archive:v2", archive_contents
         )
-        tags = (
-            Tag.objects.filter(posts__in=published)
-            .annotate(published_count=Count("posts"))
-            .order_by("name")
-        )
-        return super().get_context_data(**kwargs) | {
-            "months": sorted(months.items(), reverse=True),
-            "tags": tags,
-        }
 
     def get_json_ld(self, context: dict) -> dict:
         return seo.page_json_ld(
@@ -242,6 +251,30 @@ class ArchiveView(seo.IndexedPageMixin, TemplateView):
             description=f"Every month and every topic on {identity.current().site_name}.",
             url=context["canonical_url"],
         )
+
+
+def archive_contents() -> dict:
+    """The archive's months (newest first) and topics, each with its number of public posts,
+    and the HTML listing them.
+
+    Counted by the database in two grouped queries and rendered once, then kept until public
+    content changes: the list has a line for every month the site has been writing and every
+    topic, so it is not worked out again on every visit.
+    """
+    published = Post.objects.published()
+    months = (
+        published.annotate(month=TruncMonth("publish_at"))
+        .order_by("-month")
+        .values_list("month")
+        .annotate(count=Count("pk"))
+    )
+    tags = (
+        Tag.objects.filter(posts__in=published)
+        .annotate(published_count=Count("posts"))
+        .order_by("name")
+    )
+    contents = {"months": [(month.date(), count) for month, count in months], "tags": list(tags)}
+    return contents | {"contents_html": render_to_string("blog/archive.html#contents", contents)}
 
 
 class AboutView(seo.IndexedPageMixin, TemplateView):

@@ -20,11 +20,14 @@ class CommentsConfig(AppConfig):
         from django_comments_xtd.signals import confirmation_received
 
         from blog.models import Post
-        from comments import flags, links, receivers
+        from comments import export, flags, links, receivers, restore, site_import, stats
+        from comments.accounts.links import SIGN_IN_LINK
         from comments.converters import IdConverter
         from comments.models import Comment
         from comments.moderation import PostModerator
-        from core import periodic
+        from comments.views.own import CHANGE_LINK
+        from core import backups, periodic
+        from core.transfer import appliers
 
         moderator.register(Post, PostModerator)
         if "id" not in get_converters():  # <id:...> in comments' URL modules, once
@@ -44,6 +47,7 @@ class CommentsConfig(AppConfig):
             sender=TmpXtdComment,
             dispatch_uid="comments-link-expiry",
         )
+        appliers.register("comments", apply=site_import.apply, order=20)
         post_save.connect(receivers.comment_saved, sender=Comment, dispatch_uid="comments-saved")
         post_delete.connect(
             receivers.comment_deleted, sender=Comment, dispatch_uid="comments-deleted"
@@ -64,3 +68,27 @@ class CommentsConfig(AppConfig):
             every=datetime.timedelta(hours=6),
             run=links.forget_expired_pending_comments,
         )
+        export.register()
+        restore.register()
+        # Links in emails already sent: a backup lists them, a restore checks they still work.
+        backups.register_link(
+            links.CONFIRM_LINK.salt,
+            description="Comment confirmation links",
+            max_age_setting="COMMENTS_CONFIRMATION_MAX_AGE_DAYS",
+        )
+        backups.register_link(
+            links.MUTE_LINK.salt,
+            description="Stop-reply-emails links",
+            max_age_setting="COMMENTS_MUTE_LINK_MAX_AGE_DAYS",
+        )
+        backups.register_link(
+            CHANGE_LINK.salt,
+            description="Comment edit links",
+            max_age_setting="COMMENTS_EDIT_MINUTES",
+        )
+        backups.register_link(
+            SIGN_IN_LINK.salt,
+            description="Reader sign-in links",
+            max_age_setting="READER_SIGN_IN_MAX_AGE",
+        )
+        stats.register()

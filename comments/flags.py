@@ -23,6 +23,7 @@ from django_comments.models import Comment as BaseComment
 from django_comments.models import CommentFlag
 from django_comments_xtd.models import publish_or_unpublish_nested_comments
 
+from comments.counts import recount
 from comments.models import Comment
 from core.links import absolute_url
 from core.mail import subject_line, templated_message
@@ -83,6 +84,7 @@ def hide_if_flagged_enough(*, comment_id: int) -> bool:
         comment.is_public = False
         # What xtd does when a comment is unpublished by save(): its replies go with it.
         publish_or_unpublish_nested_comments(comment, are_public=False)
+        recount(comment.post_pk)
     transaction.on_commit(refresh_public_pages)
     notify_comment_hidden(comment=comment, flags=count)
     return True

@@ -9,7 +9,6 @@ never used: it marks unsanitised Markdown output safe.
 
 import re
 
-import markdown
 import nh3
 
 from core.markup import URL_SCHEMES
@@ -19,7 +18,10 @@ COMMENT_ATTRIBUTES = {"a": {"href"}}
 LINK_REL = "nofollow ugc noopener"
 
 
-def _markdown() -> markdown.Markdown:
+def _markdown():
+    # Imported when a comment is saved (3 MB a web worker that only reads pages never needs).
+    import markdown
+
     md = markdown.Markdown(extensions=["fenced_code", "sane_lists", "nl2br"], output_format="html")
     # Raw HTML is escaped as text instead of being passed through.
     md.preprocessors.deregister("html_block")

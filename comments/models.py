@@ -11,6 +11,7 @@ from django_comments_xtd.models import (
     XtdCommentManager,
 )
 
+from blog.models import Post
 from comments import avatars
 from comments.markup import render_comment
 
@@ -77,6 +78,11 @@ class Comment(XtdComment):
         editable=False,
         help_text="The commenter ticked “Also send me the weekly newsletter”.",
     )
+    # Copies of what never changes once a comment exists (its post, and whether it starts a
+    # thread), kept in this table so one index finds a post's threads in order: the post id
+    # lives in django-comments' table and the thread fields in xtd's, and no index spans two.
+    post_pk = models.PositiveIntegerField(null=True, editable=False)
+    starts_thread = models.BooleanField(default=False, editable=False)
 
     objects = CommentManager()
 
@@ -85,11 +91,24 @@ class Comment(XtdComment):
         verbose_name_plural = "comments"
         ordering = ["thread_id", "order"]
         indexes = [
-            models.Index(fields=["published_at"], name="comment_published_idx"),
+            # The comments feed, newest first (the id orders comments published together).
+            models.Index(fields=["published_at", "xtdcomment_ptr"], name="comment_feed_idx"),
+            # A post's top-level threads, oldest or newest first, page by page.
+            models.Index(
+                fields=["post_pk", "starts_thread", "xtdcomment_ptr"],
+                name="comment_post_threads_idx",
+            ),
+            # A post's comments feed, newest first.
+            models.Index(
+                fields=["post_pk", "published_at", "xtdcomment_ptr"], name="comment_post_feed_idx"
+            ),
         ]
 
     def save(self, *args, **kwargs):
         self.comment_html = render_comment(self.comment)
+        on_post = self.content_type_id == ContentType.objects.get_for_model(Post).pk
+        self.post_pk = int(self.object_pk) if on_post else None
+        self.starts_thread = not self.parent_id or self.parent_id == self.pk
         if self.published_at is None and self.is_public and not self.is_removed:
             self.published_at = timezone.now()
         if self.pk is not None:
@@ -193,6 +212,30 @@ class Comment(XtdComment):
     def is_visible(self) -> bool:
         """`PUBLIC` for one instance (mirrors `CommentQuerySet.public()`)."""
         return self.is_public and not self.is_removed
+
+
+class Discussion(models.Model):
+    """A post's discussion in numbers, stored so no page counts comment rows.
+
+    Written only by `comments.counts.recount`, which every change to a comment's visibility
+    calls; `manage.py repair_comment_counts` puts right any row that drifted.
+    """
+
+    post = models.OneToOneField(
+        "blog.Post", on_delete=models.CASCADE, primary_key=True, related_name="discussion"
+    )
+    comment_count = models.PositiveIntegerField(default=0, help_text="Public comments (`PUBLIC`).")
+    thread_count = models.PositiveIntegerField(
+        default=0,
+        help_text="Public top-level comments, removed ones included: they stay as placeholders "
+        "above their replies.",
+    )
+
+    class Meta:
+        verbose_name = "discussion"
+
+    def __str__(self):
+        return f"{self.comment_count} comments in {self.thread_count} threads"
 
 
 class BlockedWord(models.Model):

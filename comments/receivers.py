@@ -11,10 +11,11 @@ from django_comments_xtd import views as xtd_views
 from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG, TmpXtdComment
 from django_comments_xtd.signals import confirmation_received
 
-from comments import links, notifications, throttle
+from comments import counts, links, notifications, throttle
 from comments.models import Comment
 from core.pagecache import refresh_public_pages
 from core.ratelimit import client_ip
+from core.transfer import appliers
 
 
 def sync_site(sender, using="default", **kwargs):
@@ -65,14 +66,16 @@ def comment_saved(sender, instance, created, raw=False, **kwargs):
     """A new or changed comment: refresh the pages that show it; tell whoever should hear."""
     if raw:
         return
+    counts.recount(instance.post_pk)
     refresh_public_pages()
-    if created:
+    if created and not appliers.is_importing():  # imported: nobody is told again
         notifications.notify_post_author(instance)
         notifications.send_newsletter_consent(instance)
 
 
-def comment_deleted(sender, **kwargs):
-    """A comment deleted in the admin leaves the pages that showed it."""
+def comment_deleted(sender, instance, **kwargs):
+    """A comment deleted in the admin leaves the pages that showed it, and its post's count."""
+    counts.recount(instance.post_pk)
     refresh_public_pages()
 
 

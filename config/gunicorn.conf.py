@@ -27,3 +27,10 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Workers import the app themselves, so `kill -HUP` reloads new code (see gunicorn signals).
 preload_app = False
+
+
+def worker_exit(server, worker):
+    """A stopping worker writes the page views it counted since its last flush."""
+    from core import pageviews
+
+    pageviews.flush_at_exit()

@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.utils.functional import lazy
 from django.views.generic import TemplateView
 
 from blog.sitemaps import SITEMAPS as BLOG_SITEMAPS
 from core import health, identity, views
+from core.sitemaps import sitemap
 from newsletter.sitemaps import SITEMAPS as NEWSLETTER_SITEMAPS
 
 # The name the writer gives the site in the admin (core.identity), read on every page.

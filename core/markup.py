@@ -14,7 +14,6 @@ exactly what was typed.
 import html as html_lib
 import re
 
-import markdown
 import nh3
 
 POST_TAGS = {
@@ -58,6 +57,10 @@ def lines_to_paragraphs(source: str) -> str:
 
 
 def render_post_body(source: str) -> str:
+    # Imported here: Markdown (and the ElementTree it builds on) runs when a post is saved,
+    # never while a page is served, so web workers need not hold it (issue 12).
+    import markdown
+
     html = markdown.markdown(
         lines_to_paragraphs(source),
         extensions=["fenced_code", "tables", "sane_lists", "smarty"],

@@ -163,3 +163,93 @@ class SiteIdentity(models.Model):
     def save(self, *args, **kwargs):
         self.pk = self.SINGLETON_PK
         super().save(*args, **kwargs)
+
+
+class PageViewDay(models.Model):
+    """How many times the page counted as `key` was read on `day` (core.pageviews).
+
+    A number per page and day, nothing about who: no address, cookie or browser trait.
+    `key` names what was read ("blog.post:42"); the app that marks its pages reads it back.
+    """
+
+    key = models.CharField(max_length=100)
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "day"], name="page_view_day_unique"),
+        ]
+        indexes = [models.Index(fields=["day"], name="page_view_day_idx")]
+
+    def __str__(self):
+        return f"{self.key} on {self.day}: {self.views}"
+
+
+class ReferrerDay(models.Model):
+    """How many reads of `key` on `day` came from a link on another site: its domain only."""
+
+    key = models.CharField(max_length=100)
+    day = models.DateField()
+    domain = models.CharField(max_length=253)
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "key", "-views"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "day", "domain"], name="referrer_day_unique"),
+        ]
+        indexes = [models.Index(fields=["day"], name="referrer_day_idx")]
+
+    def __str__(self):
+        return f"{self.key} from {self.domain} on {self.day}: {self.views}"
+
+
+class ImportRecord(models.Model):
+    """What an import made from one object of another platform's export: running the same
+    import again finds the record and leaves the object alone (`core.transfer.records`).
+
+    Core imports no app, so the object is referred to generically; an object deleted since
+    simply leaves its record, and the next import skips it rather than bringing it back.
+    """
+
+    platform = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20)
+    source_id = models.CharField(max_length=255)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "kind", "source_id"], name="import_record_unique_source"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.platform} {self.kind} {self.source_id}"
+
+    @property
+    def target(self):
+        """The object the import made, or None once it has been deleted."""
+        model = self.content_type.model_class()
+        return model._default_manager.filter(pk=self.object_id).first() if model else None
+
+
+class ImportedRedirect(models.Model):
+    """An address an imported object had on its old platform ("/?p=123", "/p/slug",
+    "/2019/03/hello/"): it answers 301 to the object's address here while the object is
+    public (`core.transfer.redirects`)."""
+
+    old_path = models.CharField(max_length=500, unique=True)
+    record = models.ForeignKey(ImportRecord, on_delete=models.CASCADE, related_name="redirects")
+
+    class Meta:
+        ordering = ["old_path"]
+        verbose_name = "imported address"
+
+    def __str__(self):
+        return self.old_path

@@ -20,6 +20,10 @@ otherwise sends the stored bytes as they are to any client that accepts gzip, wi
 rendered, pickled as a response or compressed again.
 With PAGE_CACHE_SECONDS=0 the cache is not consulted or written at all.
 
+A page a view marked with `core.pageviews.count_as()` keeps its key in the stored entry, so a
+read is counted wherever it is answered from (memory, the shared cache or a render); readers
+who bypass the cache are counted here too, unless they are signed-in staff.
+
 The generation also remembers the next scheduled change (a post's `publish_at`), so a scheduled
 post appears on time without any job running. Apps that schedule public changes tell the cache
 how to find the next one with `register_scheduled_change()`; this module knows no app.
@@ -41,9 +45,11 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from core import pageviews
+
 # Part of every key: raise it whenever the stored shape changes, so that after an upgrade
 # no process reads an entry that an older release wrote into the shared cache.
-FORMAT = 2
+FORMAT = 3
 STATE_KEY = f"pagecache:v{FORMAT}:state"
 # Browsers revalidate every time (a 304 from the cache costs next to nothing), so a reader who
 # has just signed in, commented or subscribed never sees their own stale anonymous copy;
@@ -73,6 +79,10 @@ _STATUS_LINES = {200: "200 OK", 304: "304 Not Modified"}
 _ENTITY_HEADERS = {"content-length", "content-encoding", "etag", "vary"}
 # The test Django's GZipMiddleware uses, so both layers agree on who gets gzip.
 _accepts_gzip = re.compile(r"\bgzip\b")
+
+# How long a value of `remember_until_change` is kept at most: a new generation replaces it
+# anyway, and this bounds what values of generations long gone occupy in the shared cache.
+DATA_SECONDS = 24 * 60 * 60
 
 NextChange = Callable[[datetime.datetime], datetime.datetime | None]
 _scheduled_changes: list[NextChange] = []
@@ -113,6 +123,31 @@ def _current_state(now, stored: dict) -> dict:
         state = {"generation": uuid.uuid4().hex, "next_publish": _next_scheduled_change(now)}
         cache.set(STATE_KEY, state, None)
     return state
+
+
+def remember_until_change[T](
+    name: str, build: Callable[[], T], *, seconds: int = DATA_SECONDS
+) -> T:
+    """`build()`, computed once per generation of public content and shared by every process.
+
+    For what a page derives from every public post (the sitemap, the archive's month counts):
+    worked out once after each change instead of on every request, so serving it costs one
+    cache round trip however many posts there are. It follows `refresh_public_pages()` and
+    scheduled posts exactly as stored pages do, whether or not the page cache is on.
+    A value built while a change commits is stored under the generation it was read in, which
+    is no longer current, so nobody reads it. `name` says what the value is and its shape
+    (`blog:archive:v1`): give it a new version whenever `build()` returns something new, so a
+    release never reads what the previous one stored.
+    """
+    key = f"pagecache:v{FORMAT}:data:{name}"
+    stored = cache.get_many([STATE_KEY, key])
+    generation = _current_state(timezone.now(), stored)["generation"]
+    entry = stored.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = build()
+    cache.set(key, (generation, value), seconds)
+    return value
 
 
 def _uncached_prefixes() -> tuple[str, ...]:
@@ -171,6 +206,7 @@ def _entry(response, generation: str) -> dict:
     typed = [("Content-Type", content_type), *common]
     return {
         "generation": generation,
+        "count": pageviews.marked_key(response),
         "etag": etag,
         "body": body if gzipped is None else None,
         "gzip": gzipped,
@@ -226,7 +262,10 @@ def _serve(request, entry: dict) -> HttpResponse:
 # checking the shared generation at most every PAGE_CACHE_LOCAL_SECONDS: a change published by
 # another process shows here within that delay (at once in the process that made it).
 
-LOCAL_MAX_PAGES = 500
+# What this process keeps, in stored bytes (the gzipped page, or the plain one when it is not
+# compressed): a few hundred pages of a blog. The oldest go first when a new one needs room,
+# so a crawler walking the archive cannot make a worker grow (issue 12, goal 6).
+LOCAL_MAX_BYTES = 4 * 1024 * 1024
 _local_pages: dict[str, dict] = {}
 _local_state: dict = {"generation": None, "checked": 0.0, "next_publish": None}
 
@@ -247,13 +286,22 @@ def _wsgi_key(environ) -> str:
 def _remember_locally(request, entry: dict, state: dict) -> None:
     if settings.PAGE_CACHE_LOCAL_SECONDS <= 0:
         return
-    if len(_local_pages) >= LOCAL_MAX_PAGES:
-        _local_pages.clear()
-    _local_pages[_wsgi_key(request.META)] = entry
+    size = _stored_bytes(entry)
+    if size <= LOCAL_MAX_BYTES:
+        key = _wsgi_key(request.META)
+        _local_pages.pop(key, None)
+        used = sum(map(_stored_bytes, _local_pages.values()))
+        while _local_pages and used + size > LOCAL_MAX_BYTES:
+            used -= _stored_bytes(_local_pages.pop(next(iter(_local_pages))))
+        _local_pages[key] = entry
     next_publish = state["next_publish"].timestamp() if state["next_publish"] else None
     _local_state.update(
         generation=state["generation"], checked=time.monotonic(), next_publish=next_publish
     )
+
+
+def _stored_bytes(entry: dict) -> int:
+    return len(entry["gzip"] if entry["gzip"] is not None else entry["body"])
 
 
 def _local_generation() -> str | None:
@@ -290,6 +338,8 @@ def serve_cached_pages(application):
         ):
             entry = _local_pages.get(_wsgi_key(environ))
             if entry is not None and entry["generation"] == _local_generation():
+                if entry["count"] is not None:
+                    pageviews.record(entry["count"], environ)
                 status, headers, body = _answer(
                     entry,
                     accept_encoding=environ.get("HTTP_ACCEPT_ENCODING", ""),
@@ -313,7 +363,9 @@ class AnonymousPageCacheMiddleware:
             or request.path_info.startswith(_uncached_prefixes())
             or _has_personal_cookie(request)
         ):
-            return self.get_response(request)
+            response = self.get_response(request)
+            _count_uncached(request, response)
+            return response
 
         now = timezone.now()
         url_digest = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
@@ -325,6 +377,7 @@ class AnonymousPageCacheMiddleware:
         if entry is None or entry["generation"] != state["generation"]:
             response = self.get_response(request)
             if not _storable(response):
+                _count_uncached(request, response)
                 return response
             timeout = settings.PAGE_CACHE_SECONDS
             if state["next_publish"]:
@@ -334,4 +387,18 @@ class AnonymousPageCacheMiddleware:
             entry = _entry(response, state["generation"])
             cache.set(key, entry, timeout)
         _remember_locally(request, entry, state)
-        return _serve(request, entry)
+        response = _serve(request, entry)
+        if entry["count"] is not None and response.status_code in (200, 304):
+            pageviews.record(entry["count"], request.META)
+        return response
+
+
+def _count_uncached(request, response) -> None:
+    """A marked page rendered for this request alone: counted unless staff read it."""
+    key = pageviews.marked_key(response)
+    if key is None or response.status_code not in (200, 304):
+        return
+    user = getattr(request, "user", None)
+    if user is not None and user.is_staff:
+        return
+    pageviews.record(key, request.META)

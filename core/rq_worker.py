@@ -20,7 +20,7 @@ django-tasks-rq's. Choices, each for the same reason as the database worker's:
 import logging
 import time
 
-from django.db import close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connections
 from django_rq.queues import get_queues
 from django_tasks_rq import Job
 from rq.exceptions import StopRequested
@@ -103,7 +103,10 @@ def _ride_out(worker: DjangoJobWorker, *, reason: str, sleep) -> bool:
     started, wait = time.monotonic(), 1.0
     while worker._shutdown_requested_date is None:
         for connection in connections.all(initialized_only=True):
-            connection.close_if_unusable_or_obsolete()
+            try:
+                connection.close()  # broken by the outage: the next query opens a new one
+            except DatabaseError:
+                pass
         sleep(wait)
         if _services_answer(worker):
             logger.warning("Task worker back after %.0f s.", time.monotonic() - started)

@@ -6,7 +6,6 @@ reload never sends mail, uses up a try or changes a device.
 import base64
 from urllib.parse import urlencode
 
-import segno
 from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
@@ -219,6 +218,8 @@ def authenticator_remove(request):
 
 def _qr_code_svg(url: str) -> str:
     """The otpauth:// link as an inline SVG QR code, drawn here by segno: nothing is fetched."""
+    import segno  # only this staff page draws one: kept out of every web worker (issue 12)
+
     label = "QR code of the setup key"
     svg = segno.make(url, error="m").svg_inline(
         scale=4, border=4, dark="#000", light="#fff", svgclass="staff-authenticator__qr"

@@ -88,6 +88,9 @@ def _rq_runs(task, *, by: datetime.datetime) -> list[Run]:
     return found
 
 
+RECENT_FAILURES = 1000
+
+
 def requeue_abandoned_rq_jobs() -> int:
     """Run again the RQ jobs whose worker died while running them (kill -9, power cut).
 
@@ -104,7 +107,9 @@ def requeue_abandoned_rq_jobs() -> int:
             continue
         for name in sorted(backend.queues):
             registry = django_rq.get_queue(name, job_class=Job).failed_job_registry
-            ids = registry.get_job_ids(cleanup=False)
+            # The latest failures are enough (the job runs every minute); RQ keeps the failed
+            # jobs of a year.
+            ids = registry.get_job_ids(0, RECENT_FAILURES - 1, desc=True, cleanup=False)
             for job in Job.fetch_many(ids, connection=registry.connection):
                 if job is not None and "AbandonedJobError" in (job.exc_info or ""):
                     registry.requeue(job)

@@ -20,11 +20,14 @@ import logging
 from django.conf import settings
 from django.core.mail import mailers
 from django.db import IntegrityError, transaction
+from django.db.models import BigIntegerField
+from django.db.models.functions import Cast
 from django.utils import dateformat, timezone
 
 from blog.models import Post
 from comments.counts import with_public_comment_count
 from core import checklist, identity
+from core.models import ImportRecord
 from core.pagecache import refresh_public_pages
 from newsletter import rendering
 from newsletter.models import Delivery, Edition, EditionHeadline, EditionItem, Headline, Subscriber
@@ -264,14 +267,21 @@ def unschedule(*, edition: Edition, now: datetime.datetime) -> bool:
 def due_posts(*, now: datetime.datetime):
     """Posts that went live recently and were never announced (the safety net's worklist).
 
-    Demo posts are never news: subscribers do not get the fictional author's posts.
+    Demo posts are never news: subscribers do not get the fictional author's posts. Nor are
+    posts moved in from another platform (issue 14): their readers saw them there.
     """
     window = datetime.timedelta(hours=settings.NEWSLETTER_POST_EMAIL_MAX_AGE_HOURS)
     announced = Edition.objects.filter(kind=Edition.Kind.POST).values("post_id")
+    imported = (
+        ImportRecord.objects.filter(content_type__app_label="blog", content_type__model="post")
+        .annotate(post_id=Cast("object_id", BigIntegerField()))
+        .values("post_id")
+    )
     return (
         Post.objects.published(now=now)
         .filter(publish_at__gte=now - window, is_demo=False)
         .exclude(pk__in=announced)
+        .exclude(pk__in=imported)
     )
 
 

@@ -1,5 +1,6 @@
 from django import forms
 
+from blog.models import Post
 from core.addresses import MAX_LENGTH, normalise_email
 from newsletter import tokens
 from newsletter.consent import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
@@ -33,6 +34,8 @@ class SignupForm(forms.Form):
     )
     source = forms.ChoiceField(choices=list(SOURCES.items()))
     page = forms.CharField(max_length=300, required=False)
+    # The post whose page the form was on: a published post's id, or nothing.
+    post = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     consent_version = forms.ChoiceField(choices=[(v, v) for v in CONSENT_TEXTS])
 
     def __init__(self, *args, source="page", **kwargs):
@@ -47,6 +50,14 @@ class SignupForm(forms.Form):
 
     def clean_email(self):
         return normalise_email(self.cleaned_data["email"])
+
+    def clean_post(self) -> int | None:
+        """Only a published post counts as a signup's source; anything else is dropped, not an
+        error, so a form left open while its post was withdrawn still signs the reader up."""
+        pk = self.cleaned_data["post"]
+        if pk is None or not Post.objects.published().filter(pk=pk).exists():
+            return None
+        return pk
 
     def clean_page(self):
         page = self.cleaned_data["page"]
@@ -134,7 +145,7 @@ class SubscriberImportForm(forms.Form):
         return cleaned
 
 
-def signup_form_context(*, request, source: str, form: SignupForm | None = None) -> dict:
+def signup_form_context(*, request, source: str, form: SignupForm | None = None, post=None) -> dict:
     """What the signup form template needs, from the inclusion tag or a view.
 
     A form sent back with errors (never cached) gets a stamp of its own; a page's form gets
@@ -145,6 +156,7 @@ def signup_form_context(*, request, source: str, form: SignupForm | None = None)
         "source": source,
         "stamp": tokens.make_form_stamp(for_page=form is None),
         "page": request.path if request is not None else "",
+        "post_pk": post.pk if post is not None else None,
         "consent_text": CONSENT_TEXTS[CURRENT_CONSENT_VERSION],
         "consent_version": CURRENT_CONSENT_VERSION,
     }

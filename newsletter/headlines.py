@@ -15,7 +15,6 @@ import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import feedparser
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -74,6 +73,8 @@ class FeedResult:
 
 def read_entries(body: bytes, *, feed: HeadlineFeed, now: datetime.datetime) -> FeedResult:
     """Turn a feed document into candidate headlines; known URLs are merged, not repeated."""
+    import feedparser  # a hundred modules only the worker's headline job needs (issue 12)
+
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries:
         raise FeedError(f"Not a readable RSS or Atom feed ({parsed.get('bozo_exception')}).")

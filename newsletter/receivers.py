@@ -5,6 +5,7 @@ from django.tasks import task_backends
 from django.utils import timezone
 
 from blog.models import Post
+from core.transfer import appliers
 from newsletter import subscriptions
 from newsletter.tasks import announce_post
 
@@ -28,15 +29,18 @@ def subscribe_confirmed_commenter(
     )
 
 
-def announce_post_when_published(sender, instance, **kwargs):
+def announce_post_when_published(sender, instance, raw=False, **kwargs):
     """A post saved as published: its every-post email goes out at `publish_at`, once.
 
     Enqueued after commit with run_after=publish_at, so a scheduled post is announced at its
     time with no cron; the worker's periodic `keep_editions_moving` is the safety net.
     Saving again (an edit, a reschedule) enqueues again: `editions.announce_post` decides
-    at run time, from the post as it then is, and never announces a post twice.
+    at run time, from the post as it then is, and never announces a post twice. A row loaded
+    by `loaddata` (`raw`: a restore from backup) announces nothing: that post was live before.
     """
-    if instance.status != Post.Status.PUBLISHED or instance.publish_at is None:
+    if raw or instance.status != Post.Status.PUBLISHED or instance.publish_at is None:
+        return
+    if appliers.is_importing():  # a post moved in from another platform is not news
         return
     post_id, publish_at = instance.pk, instance.publish_at
     transaction.on_commit(lambda: _enqueue_announcement(post_id, publish_at), robust=True)

@@ -54,6 +54,7 @@ def request_subscription(
     consent_version: str,
     ip: str | None,
     now: datetime.datetime,
+    source_post_id: int | None = None,
 ) -> None:
     """A visitor asked to subscribe: pending plus one confirmation email, at most one a day.
 
@@ -74,6 +75,7 @@ def request_subscription(
     subscriber.signed_up_at = now
     subscriber.signup_source = source
     subscriber.signup_url = page_url
+    subscriber.source_post_id = source_post_id
     subscriber.consent_text_version = consent_version
     subscriber.consent_text = CONSENT_TEXTS[consent_version]
     subscriber.signup_ip = ip

@@ -34,7 +34,14 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
 
 @task
 def request_subscription(
-    *, email: str, source: str, page_url: str, consent_version: str, ip: str | None, at: str
+    *,
+    email: str,
+    source: str,
+    page_url: str,
+    consent_version: str,
+    ip: str | None,
+    at: str,
+    post_id: int | None = None,
 ) -> None:
     """The signup form's work, done off the request (issue 10, item 10).
 
@@ -47,6 +54,7 @@ def request_subscription(
         email=email,
         source=source,
         page_url=page_url,
+        source_post_id=post_id,
         consent_version=consent_version,
         ip=ip,
         now=datetime.datetime.fromisoformat(at),

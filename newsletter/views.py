@@ -160,6 +160,7 @@ def signup(request):
         email=form.cleaned_data["email"],
         source=SOURCES[form.cleaned_data["source"]],
         page_url=form.cleaned_data["page"],
+        post_id=form.cleaned_data["post"],
         consent_version=form.cleaned_data["consent_version"],
         ip=_ip(request),
         at=timezone.now().isoformat(),

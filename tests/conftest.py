@@ -9,11 +9,12 @@ from django.utils import timezone
 def _fresh_cache():
     """Each test starts with an empty page cache, so no response leaks between tests: the
     shared cache and this process's own copies (core.pagecache.serve_cached_pages, the site
-    identity)."""
-    from core import identity, pagecache
+    identity), and no page view counted by an earlier test."""
+    from core import identity, pagecache, pageviews
 
     def forget():
         cache.clear()
+        pageviews.discard()
         pagecache._local_pages.clear()
         pagecache._forget_local_state()
         identity.forget_local_copy()

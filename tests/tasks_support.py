@@ -62,8 +62,9 @@ class WorkerTasks:
         if not self.rq:
             return
         for queue in self.queues():
-            keys = rq_queue_keys(queue)
-            queue.connection.delete(*keys)
+            queue.connection.delete(*rq_queue_keys(queue))
+            queue.connection.srem(queue.redis_queues_keys, queue.key)
+        # What RQ leaves besides expires by itself (a stopped worker's key, within a minute).
 
     def run(self) -> None:
         """Run every task that is due, then return (the worker's --batch / burst mode)."""

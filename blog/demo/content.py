@@ -21,7 +21,6 @@ from django.utils.text import slugify
 
 from blog import images
 from blog.demo import demo_posts
-from blog.demo.artwork import landscape_jpeg, portrait_png
 from blog.models import AuthorProfile, DemoContentLoad, Image, Post, Source, Tag
 
 DEMO_AUTHOR = {"username": "maren", "first_name": "Maren", "last_name": "Adair"}
@@ -82,6 +81,8 @@ def has_demo_content() -> bool:
 @transaction.atomic
 def load(report=lambda line: None) -> int:
     """Fill an empty site with the demo publication; returns the number of posts added."""
+    from blog.demo import artwork  # Pillow: only when demo content is loaded
+
     reason = why_not_load()
     if reason:
         report(reason)
@@ -106,7 +107,7 @@ def load(report=lambda line: None) -> int:
         post.tags.set(_tags_named(demo.tags))
         Image.objects.create(
             post=post,
-            file=ContentFile(landscape_jpeg(demo.slug), name="cover.jpg"),
+            file=ContentFile(artwork.landscape_jpeg(demo.slug), name="cover.jpg"),
             alt_text="An abstract landscape of hills under a low sun, drawn for the demo.",
             credit="Illustration generated for the demo site",
             is_cover=True,
@@ -120,6 +121,8 @@ def load(report=lambda line: None) -> int:
 
 
 def _demo_author():
+    from blog.demo import artwork  # Pillow: only when demo content is loaded
+
     User = get_user_model()
     author, created = User.objects.get_or_create(
         username=DEMO_AUTHOR["username"],
@@ -132,7 +135,7 @@ def _demo_author():
         user=author,
         display_name=DEMO_DISPLAY_NAME,
         bio=DEMO_BIO,
-        photo=ContentFile(portrait_png("MA", author.username), name="portrait.png"),
+        photo=ContentFile(artwork.portrait_png("MA", author.username), name="portrait.png"),
         photo_alt="Monogram of Maren Adair’s initials, MA, in a circle.",
         is_demo=True,
     )

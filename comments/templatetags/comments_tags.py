@@ -23,7 +23,10 @@ def comment_section(context, post):
     stats = request_stats(request, post)
     page = load_threads(post, order=order, page=number, user=user, stats=stats)
     is_open = comments_are_open(post)
-    return render_context(post, page, signed_in=signed_in, is_open=is_open) | {
+    csrf_token = str(context.get("csrf_token", "")) if signed_in else ""
+    return render_context(
+        post, page, signed_in=signed_in, is_open=is_open, csrf_token=csrf_token
+    ) | {
         "orders": ORDERS,
         "commenter_name": public_name(user) if user else "",
         "closes_at": closes_at(post),

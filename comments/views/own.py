@@ -8,6 +8,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from comments.counts import recount
 from comments.forms import EditForm
 from comments.models import Comment
 from comments.threads import editable_until
@@ -99,9 +101,11 @@ def delete(request, pk):
     if not may_change(request, comment):
         raise Http404("This comment can no longer be deleted.")
     # Replies by others stay; the comment becomes a "deleted" placeholder above them.
-    Comment.objects.filter(pk=comment.pk).update(
-        is_removed=True, comment="", comment_html="", card_html="", edited_at=timezone.now()
-    )
+    with transaction.atomic():
+        Comment.objects.filter(pk=comment.pk).update(
+            is_removed=True, comment="", comment_html="", card_html="", edited_at=timezone.now()
+        )
+        recount(comment.post_pk)
     refresh_public_pages()
     if signed_in(request):
         messages.success(request, "Your comment is deleted.")

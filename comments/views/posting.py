@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.template.loader import render_to_string
+from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -275,10 +275,10 @@ def posted_response(request, *, post, comment):
         if item is not None:
             payload["id"] = comment.pk
             payload["parent"] = comment.parent_id if comment.parent_id != comment.pk else None
-            context = render_context(post, page, signed_in=True, is_open=True)
-            payload["html"] = render_to_string(
-                "comments/includes/single.html", context | {"item": item}, request=request
+            context = render_context(
+                post, page, signed_in=True, is_open=True, csrf_token=get_token(request)
             )
+            payload["html"] = context["thread_html"].single(item)
     return JsonResponse(payload, status=201 if state != "confirm" else 202)
 
 

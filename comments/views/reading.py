@@ -1,7 +1,8 @@
 """The reply page (and its depth limit), more threads for the "load more" script, and
 muting follow-up emails."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
@@ -65,9 +66,13 @@ def threads(request, post_pk):
     number = page_number(request.GET.get("page"))
     page = load_threads(post, order=request.GET.get("order", "oldest"), page=number, user=user)
     context = render_context(
-        post, page, signed_in=user is not None, is_open=comments_are_open(post)
+        post,
+        page,
+        signed_in=user is not None,
+        is_open=comments_are_open(post),
+        csrf_token=get_token(request) if user is not None else "",
     )
-    response = TemplateResponse(request, "comments/includes/thread_items.html", context)
+    response = HttpResponse(context["items_html"])
     if page.has_next:
         response.headers["X-Next-Page"] = str(page.next_page)
     return response

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     # renders); it carries Django's BREACH mitigation (a random gzip filename).
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # Addresses of imported posts on their old platform answer 301 (core.transfer.redirects).
+    "core.transfer.redirects.ImportedRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -116,7 +118,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's engine, importing each tag library on its first {% load %} (issue 12).
+        "BACKEND": "core.templates.LazyLibraryTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -152,6 +156,12 @@ PAGE_CACHE_SECONDS = env.get_int("PAGE_CACHE_SECONDS", 300, minimum=0, unit="sec
 # How long a process answers from its own copy of a page before checking the shared cache for
 # a newer generation (core.pagecache.serve_cached_pages); 0 turns that copy off.
 PAGE_CACHE_LOCAL_SECONDS = env.get_float("PAGE_CACHE_LOCAL_SECONDS", 1.0, minimum=0, unit="seconds")
+# How often each process writes the page views it counted (core.pageviews); 0: only at exit.
+PAGE_VIEWS_FLUSH_SECONDS = env.get_float(
+    "PAGE_VIEWS_FLUSH_SECONDS", 10.0, minimum=0, unit="seconds"
+)
+# How long the dashboard keeps a computed figure before counting again (core.dashboard).
+DASHBOARD_CACHE_SECONDS = env.get_int("DASHBOARD_CACHE_SECONDS", 60, minimum=0, unit="seconds")
 PREVIEW_LINK_MAX_AGE = env.get_int("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600, minimum=1, unit="seconds")
 
 # A task still "running" after this long was left by a dead worker and is run again; every
@@ -310,6 +320,9 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o644
 IMAGE_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# The largest export the admin's import page accepts (the command reads any size up to
+# core.transfer.bundle's limits); nginx must allow as much (deploy/nginx: 12m).
+SITE_IMPORT_MAX_UPLOAD_BYTES = env.get_int("SITE_IMPORT_MAX_UPLOAD_MB", 10, minimum=1) * 2**20
 IMAGE_MAX_PIXELS = 40_000_000
 IMAGE_RENDITION_WIDTHS = [480, 800, 1200, 1600]
 

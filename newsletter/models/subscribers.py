@@ -80,6 +80,14 @@ class Subscriber(models.Model):
         max_length=200, blank=True, help_text="The form or route the address came from."
     )
     signup_url = models.CharField(max_length=500, blank=True, help_text="The page of the form.")
+    source_post = models.ForeignKey(
+        "blog.Post",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The post whose signup form they used (the dashboard counts signups per post).",
+    )
     consent_text_version = models.CharField(max_length=20, blank=True)
     consent_text = models.TextField(blank=True, help_text="The exact words the person agreed to.")
     signup_ip = models.GenericIPAddressField(null=True, blank=True)

@@ -6,7 +6,8 @@ figure is measured on, and a post with 10 comments. `large()` then adds, in bulk
 posts (one of them with 10,000 comments), 50,000 comments and 20,000 subscribers: each
 comment's three rows (django-contrib-comments, django-comments-xtd, ours) are inserted
 table by table with the tree fields xtd's `save()` would have computed, and with the same
-`comment_html` and `card_html` that `Comment.save()` renders. Both print one JSON line.
+`comment_html`, `card_html` and thread keys that `Comment.save()` stores (then each post's
+stored counts, as its save receiver does). Both print one JSON line.
 
     manage.py shell -c "from tests.bench.seed import fixture; fixture()"
 """
@@ -183,6 +184,7 @@ def _bulk_comments(plan, *, when) -> int:
     from django_comments_xtd.models import XtdComment
 
     from blog.models import Post
+    from comments.counts import recount
     from comments.markup import render_comment
     from comments.models import Comment
 
@@ -250,10 +252,13 @@ def _bulk_comments(plan, *, when) -> int:
                 dislike_count=0,
                 published_at=when,
                 newsletter_optin=False,
+                post_pk=int(base.object_pk),
+                starts_thread=position == 0,
             )
         )
     _insert_local_rows(connection, XtdComment, xtd_rows)
     _insert_local_rows(connection, Comment, our_rows)
+    recount(*{post.pk for post, _ in plan})  # what Comment's save receiver does one by one
     return len(rows)
 
 

@@ -189,8 +189,11 @@ def test_the_name_set_in_the_admin_reaches_feeds_and_link_previews(client):
     assert [json.loads(block)["publisher"]["name"] for block in blocks] == ["Calder Bay Notes"]
 
 
-def test_a_page_reads_the_identity_from_the_shared_cache_once_not_per_use(client, monkeypatch):
+def test_a_page_reads_the_identity_from_the_shared_cache_once_not_per_use(
+    client, monkeypatch, settings
+):
     """Header, titles, link previews and JSON-LD all print it: one round trip serves them."""
+    settings.PAGE_CACHE_LOCAL_SECONDS = 60
     from django.core.cache import cache
 
     from tests.factories import PostFactory
@@ -213,6 +216,8 @@ def test_a_page_reads_the_identity_from_the_shared_cache_once_not_per_use(client
 
 def test_a_name_saved_by_another_process_shows_once_the_local_copy_is_old(settings):
     from django.core.cache import cache
+
+    settings.PAGE_CACHE_LOCAL_SECONDS = 60
 
     assert identity.current().site_name == settings.SITE_NAME
     cache.set(identity.CACHE_KEY, {"site_name": "Calder Bay Notes"}, None)  # saved elsewhere

@@ -191,16 +191,25 @@ def test_pages_that_bypass_the_cache_are_compressed_too(client):
     assert b"Signed-in piece" in gzip.decompress(response.content)
 
 
-def test_with_the_page_cache_off_nothing_is_written_to_the_cache(client, settings, monkeypatch):
+def test_with_the_page_cache_off_no_page_is_written_to_the_cache(client, settings, monkeypatch):
+    """Only pages: what a page derives from every post (its total, the sitemap) is still kept
+    per generation by `remember_until_change`, which does not depend on the page cache."""
     from django.core.cache import cache
 
     settings.PAGE_CACHE_SECONDS = 0
     PostFactory()
+    from core import pagecache
+
     writes = []
     monkeypatch.setattr(cache, "set", lambda *args, **kwargs: writes.append(args[0]))
     monkeypatch.setattr(cache, "add", lambda *args, **kwargs: writes.append(args[0]))
     assert client.get(reverse("blog:post-list")).status_code == 200
-    assert [key for key in writes if key.startswith("pagecache")] == []
+    prefix = f"pagecache:v{pagecache.FORMAT}"
+    assert [key for key in writes if key.startswith(f"{prefix}:page:")] == []
+    assert [key for key in writes if key.startswith("pagecache")] == [
+        f"{prefix}:state",
+        f"{prefix}:data:count:v1:blog:post-list",
+    ]
 
 
 def test_the_wire_carries_gzip_bytes_from_a_real_server(live_server):
@@ -261,7 +270,7 @@ def test_every_key_the_page_cache_writes_carries_its_format(client, monkeypatch)
     PostFactory()
     client.get(reverse("blog:post-list"))
     ours = [key for key in written if key.startswith("pagecache")]
-    assert len(ours) == 2  # the state, the page
+    assert len(ours) == 3  # the state, the home page's total, the page
     assert all(key.startswith(f"pagecache:v{pagecache.FORMAT}:") for key in ours)
 
 

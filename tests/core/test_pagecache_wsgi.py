@@ -147,3 +147,22 @@ def test_another_host_or_scheme_is_a_different_page(site):
     request(app, "/", host="evil.example")
     assert django.django_calls == 2
     assert request(app, "/", host="evil.example")["status"].startswith("400")
+
+
+def test_the_pages_a_process_keeps_are_bounded_by_their_bytes_oldest_first(site, monkeypatch):
+    """A crawler walking every page must not make a worker grow (issue 12, goal 6)."""
+    django, app = site
+    post = PostFactory(title="Bounded piece")
+    paths = [post.get_absolute_url(), "/", "/archive/", "/about/"]
+    request(app, paths[0], accept_encoding="gzip")
+    one_page = pagecache._stored_bytes(next(iter(pagecache._local_pages.values())))
+    monkeypatch.setattr(pagecache, "LOCAL_MAX_BYTES", one_page * 2 + 1)
+    for path in paths[1:]:
+        request(app, path, accept_encoding="gzip")
+    kept = pagecache._local_pages
+    assert sum(map(pagecache._stored_bytes, kept.values())) <= pagecache.LOCAL_MAX_BYTES
+    assert any(key.endswith("/about/?") for key in kept), "the newest page is kept"
+    assert not any(post.get_absolute_url() in key for key in kept), "the oldest went first"
+    calls = django.django_calls
+    request(app, "/about/", accept_encoding="gzip")
+    assert django.django_calls == calls, "a kept page is still answered from memory"

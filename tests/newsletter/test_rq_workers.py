@@ -34,8 +34,8 @@ from tests.newsletter.worker_site import (
     wait_for,
 )
 
-ACTIVE = 1_500
-KILL_AFTER = 400
+ACTIVE = 1_000
+KILL_AFTER = 300
 
 pytestmark = [
     pytest.mark.slow,

@@ -134,3 +134,23 @@ def test_an_unsubscribe_url_longer_than_a_line_is_still_one_unencoded_line(site,
     message.send(using="bulk")
     [raw] = smtp_server.raw
     assert_list_headers_raw(raw)
+
+
+def test_a_copy_sent_again_after_a_crash_carries_the_same_message_id(site, smtp_server):
+    """The ledger lost the record of two accepted messages (a worker killed between the
+    server's "250" and the commit): they go again, and each is the same message as before."""
+    from newsletter import delivery
+    from newsletter.models import Delivery
+
+    SubscriberFactory.create_batch(2)
+    edition = make_edition()
+    tasks.send_now(edition=edition, now=timezone.now())
+    first = {field(header_block(raw), b"Message-ID")[0] for raw in smtp_server.raw}
+    assert len(first) == 2, "each subscriber's copy has its own id"
+
+    Delivery.objects.filter(edition=edition).update(status=Delivery.Status.PENDING, sent_at=None)
+    Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.SENDING)
+    assert delivery.deliver(edition=edition) == 2
+    again = {field(header_block(raw), b"Message-ID")[0] for raw in smtp_server.raw[2:]}
+    assert again == first
+    assert all(b"@opinion.example.org>" in line for line in first)

@@ -30,9 +30,9 @@ def worker_backend(alias: str) -> str:
 class Command(db_worker.Command):
     help = (
         "Run the background task worker (email, editions, images, headlines): django-tasks-db's "
-        "worker, or RQ's with TASKS_BACKEND=rq. It survives a database or cache outage: it "
-        "waits with backoff and carries on where it stopped. Beside it, a thread runs the "
-        "periodic jobs the apps register (no cron needed)."
+        "worker, or RQ's with TASKS_BACKEND=rq (without --reload). It survives a database or "
+        "cache outage: it waits with backoff and carries on where it stopped. Beside it, a "
+        "thread runs the periodic jobs the apps register (no cron needed)."
     )
 
     def add_arguments(self, parser):
@@ -48,11 +48,9 @@ class Command(db_worker.Command):
             raise CommandError("--exclude-queues can only be used with --queue-name=*")
         backend = task_backends[options["backend_name"]]
         if _uses_rq(backend):
-            work = self._rq_work(backend, queue_names, excluded, verbosity=verbosity, **options)
-            if reload and not options["batch"]:
-                run_with_reloader(work)
-            else:
-                work()
+            # No autoreload on RQ: its worker sets signal handlers, which only the main thread
+            # may do, and the reloader runs the command in another thread.
+            self._run_rq(backend, queue_names, excluded, verbosity=verbosity, **options)
             return
         worker = ResilientWorker(
             queue_names=queue_names,
@@ -77,7 +75,7 @@ class Command(db_worker.Command):
             work()
 
     @staticmethod
-    def _rq_work(backend, queue_names, excluded, *, verbosity, **options):
+    def _run_rq(backend, queue_names, excluded, *, verbosity, **options):
         """RQ's worker on the backend's queues (`*`: all of them, less --exclude-queues)."""
         from core import rq_worker
 
@@ -87,18 +85,15 @@ class Command(db_worker.Command):
         if unknown:
             raise CommandError(f"No RQ queue named {', '.join(sorted(unknown))} (RQ_QUEUES).")
 
-        def work():
-            with_periodic_jobs(
-                lambda: rq_worker.run(
-                    queue_names,
-                    burst=options["batch"],
-                    max_jobs=options["max_tasks"],
-                    name=options["worker_id"],
-                    logging_level={0: "WARNING", 1: "WARNING", 2: "INFO"}.get(verbosity, "DEBUG"),
-                )
+        with_periodic_jobs(
+            lambda: rq_worker.run(
+                queue_names,
+                burst=options["batch"],
+                max_jobs=options["max_tasks"],
+                name=options["worker_id"],
+                logging_level={0: "WARNING", 1: "WARNING", 2: "INFO"}.get(verbosity, "DEBUG"),
             )
-
-        return work
+        )
 
 
 def with_periodic_jobs(run_worker) -> None:

@@ -1,0 +1,189 @@
+"""Stored comment counts (comments.counts): every path that changes a comment keeps them right.
+
+Each test changes comments the way the site does (the views, the admin, the receivers) and
+then compares the stored numbers with the comment rows counted afresh.
+"""
+
+import email
+import email.policy
+from io import StringIO
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db.models import Q
+from django.urls import reverse
+from django_comments.models import CommentFlag
+
+from comments import review
+from comments.counts import post_stats, with_public_comment_count
+from comments.models import Comment, Discussion
+from tests.comments.support import ORIGIN, add_comment, link_in, post_comment
+from tests.factories import PostFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:comments_comment_changelist")
+
+
+def stored(post) -> tuple[int, int]:
+    return post_stats([post])[post.pk]
+
+
+def counted(post) -> tuple[int, int]:
+    """(public comments, threads) counted from the rows, without comments.counts."""
+    rows = Comment.objects.for_object(post)
+    return (
+        rows.filter(is_public=True, is_removed=False).count(),
+        rows.filter(Q(is_public=True) & Q(level=0)).count(),
+    )
+
+
+def assert_counts(post, comments: int, threads: int) -> None:
+    assert counted(post) == (comments, threads), "the scenario itself went wrong"
+    assert stored(post) == (comments, threads)
+
+
+@pytest.fixture
+def post():
+    return PostFactory(title="Ferries before flyovers")
+
+
+def test_adding_and_replying_counts_comments_and_threads(post):
+    assert_counts(post, 0, 0)
+    root = add_comment(post)
+    add_comment(post, parent=root)
+    add_comment(post, is_public=False)  # held
+    assert_counts(post, 2, 1)
+
+
+def test_a_signed_in_reader_posting_through_the_form_counts_at_once(client, post):
+    client.force_login(UserFactory())
+    assert post_comment(client, post).status_code == 302
+    assert_counts(post, 1, 1)
+
+
+def test_an_anonymous_comment_counts_once_its_link_is_followed(client, post):
+    post_comment(client, post)
+    assert_counts(post, 0, 0)
+    message = email.message_from_bytes(
+        mail.outbox[-1].message().as_bytes(), policy=email.policy.default
+    )
+    link = urlsplit(link_in(message, "/comments/confirm/")).path
+    client.post(link, headers=ORIGIN)
+    assert_counts(post, 1, 1)
+
+
+def test_approving_removing_and_restoring_keep_the_count(post):
+    moderator = StaffFactory()
+    held = add_comment(post, is_public=False)
+    assert_counts(post, 0, 0)
+    review.approve_comment(comment=held, moderator=moderator)
+    assert_counts(post, 1, 1)
+    review.remove_comment(comment=held, moderator=moderator)
+    assert_counts(post, 0, 1)  # a removed first comment stays a thread (its placeholder)
+    review.approve_comment(comment=held, moderator=moderator)
+    assert_counts(post, 1, 1)
+
+
+def test_the_admins_bulk_actions_and_delete_keep_the_count(author_client, post):
+    comments = [add_comment(post, text=f"Comment {n}") for n in range(4)]
+    held = add_comment(post, is_public=False)
+
+    def act(action, chosen):
+        author_client.post(
+            CHANGELIST, {"action": action, "_selected_action": [c.pk for c in chosen]}, follow=True
+        )
+
+    act("approve", [held])
+    assert_counts(post, 5, 5)
+    act("remove", comments[:2])
+    assert_counts(post, 3, 5)
+    act("mark_spam", comments[2:3])
+    assert_counts(post, 2, 5)
+    author_client.post(
+        CHANGELIST,
+        {"action": "delete_selected", "_selected_action": [comments[3].pk], "post": "yes"},
+    )
+    assert_counts(post, 1, 4)
+
+
+def test_unticking_is_public_on_the_admins_change_page_keeps_the_count(author_client, post):
+    comment = add_comment(post)
+    url = reverse("admin:comments_comment_change", args=[comment.pk])
+    form = author_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(user="")
+    data.pop("is_public")
+    data.pop("is_removed", None)
+    assert author_client.post(url, data).status_code == 302
+    assert_counts(post, 0, 0)
+
+
+def test_flags_that_hide_a_comment_take_it_and_its_replies_off_the_count(post, settings):
+    settings.COMMENTS_HIDE_AFTER_FLAGS = 2
+    comment = add_comment(post)
+    add_comment(post, parent=comment)
+    add_comment(post)
+    for reader in (UserFactory(), UserFactory()):
+        CommentFlag.objects.create(comment=comment, user=reader, flag=CommentFlag.SUGGEST_REMOVAL)
+    assert_counts(post, 1, 1)
+
+
+def test_a_readers_own_delete_leaves_a_placeholder_thread(client, post):
+    reader = UserFactory()
+    mine = add_comment(post, user=reader)
+    add_comment(post, parent=mine)
+    client.force_login(reader)
+    client.post(reverse("comments:edit", args=[mine.pk]), {"comment": "Edited"})
+    assert_counts(post, 2, 1)
+    client.post(reverse("comments:delete", args=[mine.pk]))
+    assert_counts(post, 1, 1)
+
+
+def test_deleting_a_comment_row_keeps_the_count(post):
+    first = add_comment(post)
+    add_comment(post)
+    first.delete()
+    assert_counts(post, 1, 1)
+
+
+def test_deleting_a_post_deletes_its_numbers(post):
+    add_comment(post)
+    post.delete()
+    assert not Discussion.objects.exists()
+
+
+def test_listings_read_the_stored_count(post):
+    add_comment(post)
+    add_comment(post)
+    annotated = with_public_comment_count(type(post).objects.filter(pk=post.pk)).get()
+    assert annotated.public_comment_count == 2
+    quiet = PostFactory()
+    assert (
+        with_public_comment_count(type(post).objects.filter(pk=quiet.pk)).get().public_comment_count
+        == 0
+    )
+
+
+def test_repair_puts_a_corrupted_count_right_and_says_so_once(post):
+    add_comment(post)
+    add_comment(post)
+    other = PostFactory()
+    add_comment(other)
+    Discussion.objects.filter(post=post).update(comment_count=7, thread_count=0)
+    Discussion.objects.filter(post=other).delete()
+
+    out = StringIO()
+    call_command("repair_comment_counts", stdout=out)
+    report = out.getvalue()
+    assert f"“{post.title}” (post {post.pk}): 7 comments in 0 threads, now 2 in 2." in report
+    assert f"(post {other.pk}): 0 comments in 0 threads, now 1 in 1." in report
+    assert "2 post(s) repaired." in report
+    assert_counts(post, 2, 2)
+    assert_counts(other, 1, 1)
+
+    again = StringIO()
+    call_command("repair_comment_counts", stdout=again)
+    assert again.getvalue().strip() == "Every post's comment count is right."
