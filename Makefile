@@ -12,7 +12,7 @@ PYTHON ?= $(shell for v in 3.13 3.12; do \
 	    [ -x "$$c" ] && { echo $$c; exit; }; done; \
 	done)
 
-.PHONY: help run test test-slow e2e bench lint format fonts ci clean install install-test
+.PHONY: help run test test-slow e2e bench prod-check lint format fonts ci clean install install-test
 
 help:
 	@echo "make run    site on http://127.0.0.1:$(PORT) with the task worker and demo content"
@@ -21,6 +21,7 @@ help:
 	@echo "make e2e    browser tests in Debian's Chromium"
 	@echo "make lint   ruff check and format check"
 	@echo "make bench  serving, rendering and sending figures (var/bench/serving.md)"
+	@echo "make prod-check  nginx, two web nodes, PostgreSQL, Redis, two RQ workers, proven"
 	@echo "make fonts  rebuild static/fonts/ (Source Serif 4, subset) and the favicon"
 	@echo "make clean  remove the virtualenv, the local database and collected files"
 
@@ -78,6 +79,16 @@ bench: install-test
 	  { echo "Installing Debian's wrk and nginx for the benchmark…"; \
 	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y wrk nginx; }
 	$(BIN)/python -m tests.bench
+
+# The production topology on this machine (tests/prodcheck/): needs PostgreSQL and Redis
+# running, and Debian's nginx and wrk (installed when missing). TASKS_BACKEND=database runs
+# the same check with the database task backend.
+prod-check: export TASKS_BACKEND ?= rq
+prod-check: install-test
+	@command -v wrk >/dev/null && { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || \
+	  { echo "Installing Debian's wrk and nginx for the prod-check…"; \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y wrk nginx; }
+	$(BIN)/python -m tests.prodcheck
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -193,7 +193,11 @@ MAILERS = {
 EMAIL_RETRY_BASE_SECONDS = env.get_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=0, unit="seconds")
 EMAIL_RETRY_MAX_SECONDS = 3600
 EMAIL_MAX_ATTEMPTS = env.get_int("EMAIL_MAX_ATTEMPTS", 20, minimum=1)
-EMAIL_SENDING_TIMEOUT_SECONDS = 600
+# A message being sent belongs to its worker this long; one whose worker died mid-send (a
+# SIGKILL, a power cut) is sent again after it. Longer than the SMTP timeout (EMAIL_URL's).
+EMAIL_SENDING_TIMEOUT_SECONDS = env.get_int(
+    "EMAIL_SENDING_TIMEOUT_SECONDS", 600, minimum=30, unit="seconds"
+)
 # Sent and failed messages stay in the outbox (admin: Site › Outgoing emails) this long, then
 # the worker deletes them: long enough to answer "did my email go out?", no longer.
 OUTBOX_RETENTION_DAYS = env.get_int("OUTBOX_RETENTION_DAYS", 30, minimum=1, unit="days")
