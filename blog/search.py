@@ -17,6 +17,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 SEARCH_CONFIG = "english"
 SNIPPET_WORDS = 30
+# Only this many of the newest matches are ranked and listed: a word found in every post
+# costs the same as a word found in a few hundred (issue 12, constant cost in data size).
+MAX_RANKED_RESULTS = 200
 SNIPPET_WORDS_BEFORE_MATCH = 8
 
 # Private-use characters stand in for <mark> and </mark> until the text has been escaped: they
@@ -45,16 +48,21 @@ def search_posts(queryset: QuerySet, query: str) -> QuerySet:
 def _word_match_search(queryset: QuerySet, query: str) -> QuerySet:
     """Search without a search engine: every word must appear in the title, standfirst or body.
 
-    Posts with more words in their title come first, then those matching in more places.
+    Posts with more words in their title come first, then those matching in more places,
+    among the `MAX_RANKED_RESULTS` newest matches.
     The body comes along as `search_text` so snippets need no query per result.
     """
     words = query_words(query)
     if not words:
         return queryset.none()
+    matches = queryset
     for word in words:
-        queryset = queryset.filter(
+        matches = matches.filter(
             _contains("title", word) | _contains("standfirst", word) | _contains("body", word)
         )
+    # The newest matches only, read down the publish_at index until enough are found.
+    newest_matches = matches.order_by("-publish_at", "-id").values("pk")[:MAX_RANKED_RESULTS]
+    queryset = queryset.filter(pk__in=newest_matches)
     title_hits = _count_hits(("title",), words)
     all_hits = _count_hits(("title", "standfirst", "body"), words)
     return queryset.annotate(

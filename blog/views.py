@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views import View
 from django.views.generic import DetailView, ListView, MonthArchiveView, TemplateView
@@ -22,6 +23,8 @@ from core.pagination import RememberedCountPaginator
 from core.text import strip_invisible
 
 RELATED_POSTS = 3
+# How many of the newest (post, shared tag) rows related posts are chosen from.
+RELATED_CANDIDATES = 60
 
 
 class PublishedPostMixin:
@@ -70,17 +73,31 @@ def cover_social_image(cover) -> dict | None:
 
 
 def related_posts(post) -> list[Post]:
-    """Published posts sharing the most tags with this one, newest first among equals."""
+    """Published posts sharing the most tags with this one, newest first among equals.
+
+    Only the `RELATED_CANDIDATES` newest tagged rows are weighed (one bounded subquery), so a
+    tag on ten thousand posts costs what a tag on ten does (issue 12).
+    """
     tag_ids = [tag.pk for tag in post.tags.all()]
     if not tag_ids:
         return []
+    now = timezone.now()
+    candidates = (
+        Post.tags.through.objects.filter(
+            tag_id__in=tag_ids,
+            post__status=Post.Status.PUBLISHED,
+            post__publish_at__lte=now,
+        )
+        .exclude(post_id=post.pk)
+        .order_by("-post__publish_at", "-post_id")
+        .values("post_id")[:RELATED_CANDIDATES]
+    )
     return list(
-        Post.objects.published()
+        Post.objects.published(now=now)
         .for_listing()
-        .filter(tags__in=tag_ids)
-        .exclude(pk=post.pk)
+        .filter(pk__in=candidates, tags__in=tag_ids)
         .annotate(shared_tags=Count("tags", filter=Q(tags__in=tag_ids)))
-        .order_by("-shared_tags", "-publish_at")[:RELATED_POSTS]
+        .order_by("-shared_tags", "-publish_at", "-id")[:RELATED_POSTS]
     )
 
 
