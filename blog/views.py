@@ -13,7 +13,7 @@ from django.views.generic import DetailView, ListView, MonthArchiveView, Templat
 
 from blog.models import AuthorProfile, OldSlug, Post, Tag
 from blog.previews import read_preview_token
-from blog.search import search_posts
+from blog.search import MAX_RANKED_RESULTS, search_posts
 from blog.stats import page_view_key
 from blog.templatetags.blog_images import image_url
 from core import identity, pageviews, seo
@@ -335,6 +335,7 @@ class SearchView(ListView):
         return super().get_context_data(**kwargs) | {
             "query": self.query,
             "robots": "noindex, follow",
+            "results_capped": MAX_RANKED_RESULTS,
         }
 
 

@@ -82,6 +82,16 @@ def test_a_word_in_every_post_lists_only_the_newest_matches():
     assert {post.pk for post in results} == {post.pk for post in posts[: search.MAX_RANKED_RESULTS]}
 
 
+def test_the_search_page_says_when_it_lists_only_the_newest_matches(client):
+    url = reverse("blog:search")
+    bulk_posts(3)
+    assert "3 results for “tram”" in client.get(url, {"q": "tram"}).content.decode()
+    bulk_posts(search.MAX_RANKED_RESULTS, start=3)
+    page = client.get(url, {"q": "tram"}).content.decode()
+    assert f"The {search.MAX_RANKED_RESULTS} newest results for “tram”" in page
+    assert "add a word to narrow them down" in page
+
+
 def test_results_follow_an_edit_of_the_title_and_body():
     post = PostFactory(title="Buses first", body="The buses run on time.")
     assert found("trams") == []
