@@ -82,6 +82,11 @@ def assert_accessible(page):
     # Evaluated through DevTools rather than a <script> tag: the page's CSP stays enforced.
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
+    # Colours read mid-transition are neither scheme's (the admin's links fade for 0.15 s, e.g.
+    # right after a switch between light and dark): let every transition end first.
+    page.wait_for_function(
+        "() => document.getAnimations().every(a => a.playState !== 'running')", timeout=5000
+    )
     result = page.evaluate("async () => await axe.run(document)")
     bad = [
         f"{violation['id']} ({violation['impact']}): {violation['help']} — "
