@@ -80,3 +80,15 @@ def worker_tasks(settings):
     tasks = WorkerTasks(settings)
     yield tasks
     tasks.clean()
+
+
+@pytest.fixture
+def wsgi_site(settings):
+    """(Django, the site as gunicorn runs it): the page cache's wrapper around a Django that
+    counts its calls; each process keeps its pages for a minute."""
+    from core import pagecache
+    from tests.wsgi_support import Recorder
+
+    settings.PAGE_CACHE_LOCAL_SECONDS = 60
+    django = Recorder()
+    return django, pagecache.serve_cached_pages(django)

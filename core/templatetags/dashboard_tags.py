@@ -1,5 +1,6 @@
 from django import template
 from django.urls import reverse
+from django.utils import formats
 
 from core import charts, dashboard
 
@@ -54,3 +55,12 @@ def chart_legend(item):
 def cell_link(value):
     """The link of a table cell, or None."""
     return value if isinstance(value, dashboard.Link) else None
+
+
+@register.filter
+def cell_text(value):
+    """A table cell as read: whole numbers grouped in thousands in the site's locale, as in
+    the summary above the table (the CSV keeps the bare number)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return formats.number_format(value, force_grouping=True)
+    return value

@@ -75,6 +75,15 @@ def test_a_day_without_reads_is_a_zero_not_a_gap(author_client):
     assert {row[1] for row in rows[1:-1]} == {"0"}
 
 
+def test_table_numbers_are_grouped_in_thousands_on_the_page_and_bare_in_the_csv(author_client):
+    post = PostFactory(title="Widely read")
+    PageViewDay.objects.create(key=page_view_key(post.pk), day=timezone.localdate(), views=11656)
+    page = author_client.get(reverse("admin:index")).content.decode()
+    assert re.search(r"Widely read</a></th><td>11,656</td>", page)
+    all_time = read_csv(author_client.get(csv_url("top-posts-all-time")))
+    assert all_time == [["Post", "Views"], ["Widely read", "11656"]]
+
+
 def test_top_posts_this_week_and_of_all_time(author_client):
     today = timezone.localdate()
     old_hit, new_hit = PostFactory(title="Old favourite"), PostFactory(title="This week’s piece")

@@ -4,13 +4,11 @@ Requests are plain WSGI calls into `serve_cached_pages(WSGIHandler())`, as gunic
 so a hit answered from the wrapper's memory never reaches Django and must still be counted.
 """
 
-import io
 import runpy
 import time
 from pathlib import Path
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +18,7 @@ from blog.stats import page_view_key
 from core import pagecache, pageviews
 from core.models import PageViewDay, ReferrerDay
 from tests.factories import PostFactory, StaffFactory, UserFactory
+from tests.wsgi_support import call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,46 +27,8 @@ FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
-class Recorder:
-    """The Django application, counting how often it actually ran."""
-
-    def __init__(self):
-        self.calls = 0
-        self.django = WSGIHandler()
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.django(environ, start_response)
-
-
-@pytest.fixture
-def site(settings):
-    settings.PAGE_CACHE_LOCAL_SECONDS = 60
-    django = Recorder()
-    return django, pagecache.serve_cached_pages(django)
-
-
 def hit(app, path, *, method="GET", agent=FIREFOX, **headers) -> str:
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "testserver",
-        "HTTP_USER_AGENT": agent,
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": io.StringIO(),
-    }
-    environ |= {f"HTTP_{name.upper()}": value for name, value in headers.items()}
-    answer = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        answer["status"] = status
-
-    b"".join(app(environ, start_response))
-    return answer["status"]
+    return call(app, path, method=method, user_agent=agent, **headers)["status"]
 
 
 def session_cookie(user) -> str:
@@ -81,8 +42,8 @@ def views_of(post) -> int:
     return row.views if row else 0
 
 
-def test_known_traffic_counts_exactly_cached_hits_included(site):
-    django, app = site
+def test_known_traffic_counts_exactly_cached_hits_included(wsgi_site):
+    django, app = wsgi_site
     post = PostFactory()
     other = PostFactory()
     path = post.get_absolute_url()
@@ -113,8 +74,8 @@ def test_known_traffic_counts_exactly_cached_hits_included(site):
     assert PageViewDay.objects.count() == 2
 
 
-def test_a_304_to_a_browser_revalidating_counts_as_a_read(site):
-    _django, app = site
+def test_a_304_to_a_browser_revalidating_counts_as_a_read(wsgi_site):
+    _django, app = wsgi_site
     post = PostFactory()
     hit(app, post.get_absolute_url())
     pageviews.flush()
@@ -127,9 +88,9 @@ def test_a_304_to_a_browser_revalidating_counts_as_a_read(site):
     assert views_of(post) == 2
 
 
-def test_pages_rendered_without_the_cache_are_counted_too(site, settings):
+def test_pages_rendered_without_the_cache_are_counted_too(wsgi_site, settings):
     settings.PAGE_CACHE_SECONDS = 0
-    django, app = site
+    django, app = wsgi_site
     post = PostFactory()
     for _ in range(3):
         hit(app, post.get_absolute_url())
@@ -139,8 +100,8 @@ def test_pages_rendered_without_the_cache_are_counted_too(site, settings):
     assert views_of(post) == 3
 
 
-def test_flushes_add_to_the_stored_count_in_one_statement_per_table(site):
-    _django, app = site
+def test_flushes_add_to_the_stored_count_in_one_statement_per_table(wsgi_site):
+    _django, app = wsgi_site
     posts = PostFactory.create_batch(3)
     for post in posts:
         hit(app, post.get_absolute_url(), referer="https://news.example.net/item?id=1")
@@ -156,8 +117,8 @@ def test_flushes_add_to_the_stored_count_in_one_statement_per_table(site):
     assert pageviews.flush() == 0
 
 
-def test_referrers_are_kept_as_domains_only_never_our_own(site):
-    _django, app = site
+def test_referrers_are_kept_as_domains_only_never_our_own(wsgi_site):
+    _django, app = wsgi_site
     post = PostFactory()
     path = post.get_absolute_url()
     hit(app, path, referer="https://news.example.net/item?id=41&utm_source=x")
@@ -174,8 +135,8 @@ def test_referrers_are_kept_as_domains_only_never_our_own(site):
     assert stored == {"news.example.net": 2, "example.org": 1}
 
 
-def test_nothing_that_tells_one_reader_from_another_is_kept(site):
-    _django, app = site
+def test_nothing_that_tells_one_reader_from_another_is_kept(wsgi_site):
+    _django, app = wsgi_site
     post = PostFactory()
     secret_agent = FIREFOX + " Unique/42"
     hit(
@@ -203,8 +164,8 @@ def test_nothing_that_tells_one_reader_from_another_is_kept(site):
         assert trace not in stored
 
 
-def test_counts_left_in_memory_are_written_when_the_worker_exits(site):
-    _django, app = site
+def test_counts_left_in_memory_are_written_when_the_worker_exits(wsgi_site):
+    _django, app = wsgi_site
     post = PostFactory()
     hit(app, post.get_absolute_url())
     assert views_of(post) == 0
@@ -213,9 +174,9 @@ def test_counts_left_in_memory_are_written_when_the_worker_exits(site):
     assert views_of(post) == 1
 
 
-def test_a_background_thread_writes_counts_off_the_response_path(site, settings):
+def test_a_background_thread_writes_counts_off_the_response_path(wsgi_site, settings):
     settings.PAGE_VIEWS_FLUSH_SECONDS = 0.05
-    _django, app = site
+    _django, app = wsgi_site
     post = PostFactory()
     hit(app, post.get_absolute_url())
     deadline = time.monotonic() + 5
