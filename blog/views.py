@@ -43,7 +43,11 @@ class RememberedCountMixin:
         return super().get_paginator(*args, count_key=self.count_key(), **kwargs)
 
     def count_key(self) -> str:
-        raise NotImplementedError
+        """The listing this total belongs to, the same for every page of it: its URL name and
+        arguments ("blog:post-list", "blog:tag-detail:slug=harbour")."""
+        match = self.request.resolver_match
+        arguments = [f"{name}={value}" for name, value in sorted(match.kwargs.items())]
+        return ":".join([match.view_name, *arguments])
 
 
 def post_detail_context(post) -> dict:
@@ -106,9 +110,6 @@ class PostListView(seo.IndexedPageMixin, RememberedCountMixin, PublishedPostMixi
 
     template_name = "blog/post_list.html"
     paginate_by = 10
-
-    def count_key(self) -> str:
-        return "blog:post-list"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -210,9 +211,6 @@ class SharedPreviewView(View):
 class TagDetailView(seo.IndexedPageMixin, RememberedCountMixin, PublishedPostMixin, ListView):
     template_name = "blog/tag_detail.html"
     paginate_by = 10
-
-    def count_key(self) -> str:
-        return f"blog:tag:{self.tag.pk}"
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])

@@ -143,3 +143,16 @@ def test_a_page_past_a_stale_total_is_counted_again_not_a_404(client):
     assert response.status_code == 200
     assert "Page 2 of 2" in response.content.decode()
     assert client.get(reverse("blog:post-list"), {"page": 3}).status_code == 404
+
+
+def test_each_tag_keeps_its_own_page_total(client):
+    harbour = Tag.objects.create(name="Harbour", slug="harbour")
+    council = Tag.objects.create(name="Council", slug="council")
+    for post in PostFactory.create_batch(25):
+        post.tags.add(harbour)
+    for post in PostFactory.create_batch(12):
+        post.tags.add(council)
+    assert "Page 1 of 3" in client.get(harbour.get_absolute_url()).content.decode()
+    assert "Page 1 of 2" in client.get(council.get_absolute_url()).content.decode()
+    second = client.get(council.get_absolute_url(), {"page": 2}).content.decode()
+    assert "Page 2 of 2" in second
