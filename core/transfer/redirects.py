@@ -14,6 +14,8 @@ HOME_QUERY_KEYS = {"p", "page_id"}
 
 
 def target_url(old_path: str) -> str | None:
+    if "\x00" in old_path:
+        return None  # no stored address holds a NUL (PostgreSQL refuses one even in a lookup)
     redirect = (
         ImportedRedirect.objects.select_related("record__content_type")
         .filter(old_path=old_path)

@@ -177,6 +177,15 @@ def test_old_wordpress_addresses_answer_301(writer, tmp_path, client):
     assert client.get("/about/").status_code == 200
 
 
+def test_an_address_with_a_nul_byte_is_a_404_not_a_lookup_the_database_refuses(
+    writer, tmp_path, client
+):
+    run("wordpress", wordpress_folder(tmp_path))
+    for path in ("/media/%00", "/no-such-page/%00/", "/?p=1%00"):
+        response = client.get(path)
+        assert response.status_code in (200, 404), path  # "/?p=" falls back to the home page
+
+
 def test_old_address_of_a_draft_leads_nowhere(writer, tmp_path, client):
     run("wordpress", wordpress_folder(tmp_path))
     post = Post.objects.get(title="The quay at dawn")
