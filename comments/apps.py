@@ -20,7 +20,16 @@ class CommentsConfig(AppConfig):
         from django_comments_xtd.signals import confirmation_received
 
         from blog.models import Post
-        from comments import export, flags, links, receivers, restore, site_import, stats
+        from comments import (
+            counts,
+            export,
+            flags,
+            links,
+            receivers,
+            restore,
+            site_import,
+            stats,
+        )
         from comments.accounts.links import SIGN_IN_LINK
         from comments.converters import IdConverter
         from comments.models import Comment
@@ -39,6 +48,18 @@ class CommentsConfig(AppConfig):
             receivers.comment_posted, sender=TmpXtdComment, dispatch_uid="comments-posted"
         )
         post_migrate.connect(receivers.sync_site, sender=self, dispatch_uid="comments-sync-site")
+        # A release that prints threads differently stores them again as it is migrated, and
+        # a post whose comments closed by date gets its closed page within the hour.
+        post_migrate.connect(
+            receivers.store_outdated_first_pages,
+            sender=self,
+            dispatch_uid="comments-first-pages",
+        )
+        periodic.register(
+            "comments-first-pages",
+            every=datetime.timedelta(hours=1),
+            run=counts.store_outdated_first_pages,
+        )
         comment_will_be_posted.connect(
             receivers.record_client_ip, sender=TmpXtdComment, dispatch_uid="comments-client-ip"
         )

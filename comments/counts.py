@@ -6,11 +6,12 @@ Other apps use this module (the newsletter ranks the week's posts by it) instead
 comment rows themselves.
 
 The numbers are stored (`Discussion`, one row per commented post), so reading them costs the
-same for 10 comments or 10,000. `recount` is the one writer: the `Comment` save and delete
-receivers call it, and so does every path that changes a comment's visibility with a
-queryset update (flags that hide, a reader deleting their own comment). It counts the post's
-rows again rather than adding or subtracting one, so a path that calls it twice, or a
-comment that was already hidden, cannot push the number off. `repair` (the
+same for 10 comments or 10,000; so is the first page of threads a signed-out reader sees
+(`comments.threads.store_first_pages`). `recount` is the one writer: the `Comment` save and
+delete receivers call it, and so does every path that changes what a thread shows with a
+queryset update (flags that hide, likes, an edit, a reader deleting their own comment).
+It counts the post's rows again rather than adding or subtracting one, so a path that calls
+it twice, or a comment that was already hidden, cannot push the number off. `repair` (the
 `repair_comment_counts` command) recounts every post and reports what it put right.
 """
 
@@ -87,6 +88,10 @@ def recount(*post_ids: int | None) -> None:
             Discussion.objects.filter(post_id=pk).update(
                 comment_count=comments, thread_count=threads
             )
+        # Imported here: the thread module counts with this one.
+        from comments.threads import store_first_pages
+
+        store_first_pages(Post.objects.filter(pk__in=existing))
 
 
 def recount_comments(comment_ids) -> None:
@@ -117,3 +122,22 @@ def repair() -> list[Repair]:
         item.title = titles[item.post_id]
         recount(item.post_id)
     return fixed
+
+
+def store_outdated_first_pages(*, now=None) -> int:
+    """Store again every first page stored under another key (an older release, other
+    settings, comments closed since); returns how many. Pages read meanwhile are built live."""
+    from comments.moderation import comments_are_open
+    from comments.threads import action_urls, first_page_key
+
+    urls = action_urls()
+    keys = {is_open: first_page_key(is_open=is_open, urls=urls) for is_open in (True, False)}
+    posts = Post.objects.filter(discussion__isnull=False).select_related("discussion")
+    outdated = [
+        post.pk
+        for post in posts.defer("body", "body_html").iterator(chunk_size=500)
+        if post.discussion.first_page_key != keys[comments_are_open(post, now=now)]
+    ]
+    for pk in outdated:
+        recount(pk)
+    return len(outdated)

@@ -114,9 +114,13 @@ class Comment(XtdComment):
         if self.pk is not None:
             self.card_html = self.render_card()
         super().save(*args, **kwargs)
-        if not self.card_html:  # a new comment: its card links to its own id
-            self.card_html = self.render_card()
-            type(self).objects.filter(pk=self.pk).update(card_html=self.card_html)
+        if not self.card_html:  # a new comment saved raw: the receiver did not store its card
+            self.store_card()
+
+    def store_card(self) -> None:
+        """Render the card of a saved comment and store it (a new one links to its own id)."""
+        self.card_html = self.render_card()
+        type(self).objects.filter(pk=self.pk).update(card_html=self.card_html)
 
     def render_card(self) -> str:
         """The comment's card, rendered once when it changes, not on every page view.
@@ -217,7 +221,7 @@ class Comment(XtdComment):
 class Discussion(models.Model):
     """A post's discussion in numbers, stored so no page counts comment rows.
 
-    Written only by `comments.counts.recount`, which every change to a comment's visibility
+    Written only by `comments.counts.recount`, which every change to what a thread shows
     calls; `manage.py repair_comment_counts` puts right any row that drifted.
     """
 
@@ -230,6 +234,13 @@ class Discussion(models.Model):
         help_text="Public top-level comments, removed ones included: they stay as placeholders "
         "above their replies.",
     )
+
+    # The first page of threads as every signed-out reader sees it (oldest first), stored by
+    # `recount` so a render of the post page reads it instead of building it (issue 12).
+    # `first_page_key` names what shaped it besides the comments; a page whose key is not the
+    # current one (comments closed since, a new release, other settings) is built live.
+    first_page_html = models.TextField(default="", editable=False)
+    first_page_key = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
         verbose_name = "discussion"

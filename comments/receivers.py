@@ -66,7 +66,9 @@ def comment_saved(sender, instance, created, raw=False, **kwargs):
     """A new or changed comment: refresh the pages that show it; tell whoever should hear."""
     if raw:
         return
-    counts.recount(instance.post_pk)
+    if not instance.card_html:  # a new comment: its card needs the id it has only now
+        instance.store_card()
+    counts.recount(instance.post_pk)  # then its thread's stored first page shows the card
     refresh_public_pages()
     if created and not appliers.is_importing():  # imported: nobody is told again
         notifications.notify_post_author(instance)
@@ -85,4 +87,10 @@ def feedback_changed(sender, instance, raw=False, **kwargs):
         return
     if instance.flag in (LIKEDIT_FLAG, DISLIKEDIT_FLAG):
         Comment.recount_feedback(instance.comment_id)
+        counts.recount_comments([instance.comment_id])  # the stored first page shows them
     refresh_public_pages()
+
+
+def store_outdated_first_pages(sender, **kwargs):
+    """After `migrate`: first pages an older release stored are stored again (counts)."""
+    counts.store_outdated_first_pages()

@@ -14,6 +14,7 @@ from django_comments.models import Comment as BaseComment
 from django_comments_xtd.models import MaxThreadLevelExceededException
 
 from blog.models import Post
+from comments.counts import recount
 from comments.models import Comment
 from core.transfer import appliers, archive, records
 from core.transfer.appliers import Line
@@ -121,6 +122,8 @@ def apply(document, *, context) -> list[Line]:
         lines.append(Line("created", "comment", label))
     if keep_ids:
         archive.reset_sequences(BaseComment)
+    # Each save counted its post before its card and likes were put back: count them again.
+    recount(*(post.pk for post in posts.values() if post is not None))
     return lines
 
 

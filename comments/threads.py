@@ -9,6 +9,7 @@ Python and flattened into a list the template renders in a single loop.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,7 +22,8 @@ from django_comments.models import CommentFlag
 from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG
 
 from comments.counts import post_stats
-from comments.models import Comment
+from comments.models import Comment, Discussion
+from comments.moderation import comments_are_open
 
 ORDERS = ("oldest", "newest")
 DISPLAY_FIELDS = (
@@ -357,9 +359,9 @@ class ThreadHTML:
 
 
 def render_context(
-    post, page: ThreadPage, *, signed_in: bool, is_open: bool, csrf_token=""
+    post, page: ThreadPage, *, signed_in: bool, is_open: bool, csrf_token="", items_html=None
 ) -> dict:
-    """What the thread templates need besides the items, and the items as HTML."""
+    """What the thread templates need besides the items, and the items as HTML (unless given)."""
     urls = action_urls()
     html = ThreadHTML(urls=urls, is_open=is_open, signed_in=signed_in, csrf_token=csrf_token)
     return {
@@ -370,5 +372,60 @@ def render_context(
         "open": is_open,
         "urls": urls,
         "thread_html": html,
-        "items_html": html.items(page.items),
+        "items_html": html.items(page.items) if items_html is None else items_html,
     }
+
+
+# Raise it whenever ThreadHTML prints a signed-out reader's items differently: first pages
+# stored by an older release are then built live until `recount` stores them again.
+STORED_PAGE_FORMAT = 1
+
+
+def first_page_key(*, is_open: bool, urls: dict[str, str]) -> str:
+    """What shapes a signed-out reader's first page besides the comments themselves."""
+    parts = [
+        STORED_PAGE_FORMAT,
+        settings.COMMENTS_THREADS_PER_PAGE,
+        settings.COMMENTS_XTD_MAX_THREAD_LEVEL,
+        "open" if is_open else "closed",
+        *urls.values(),
+    ]
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def store_first_pages(posts) -> None:
+    """Build each post's first page of threads as a signed-out reader sees it, and store it.
+
+    Called by `comments.counts.recount`, after the counts it reads are stored.
+    """
+    urls = action_urls()
+    for post in posts:
+        is_open = comments_are_open(post)
+        html = ThreadHTML(urls=urls, is_open=is_open, signed_in=False)
+        Discussion.objects.filter(post_id=post.pk).update(
+            first_page_html=html.items(load_threads(post).items),
+            first_page_key=first_page_key(is_open=is_open, urls=urls),
+        )
+
+
+def stored_first_page(post, *, stats: tuple[int, int], is_open: bool):
+    """(page, items HTML) of the stored first page, or None when it must be built live."""
+    comment_count, thread_count = stats
+    if not thread_count:
+        return None  # nothing to read: building an empty page costs no query
+    row = (
+        Discussion.objects.filter(post_id=post.pk)
+        .values_list("first_page_key", "first_page_html")
+        .first()
+    )
+    if row is None or row[0] != first_page_key(is_open=is_open, urls=action_urls()):
+        return None
+    page = ThreadPage(
+        items=[],
+        comment_count=comment_count,
+        thread_count=thread_count,
+        page=1,
+        order="oldest",
+        has_next=thread_count > settings.COMMENTS_THREADS_PER_PAGE,
+    )
+    return page, mark_safe(row[1])  # built by ThreadHTML, which escapes what readers wrote

@@ -4,7 +4,14 @@ from blog.models import Post, public_name
 from comments.counts import post_stats
 from comments.forms import CommentForm, FlagForm
 from comments.moderation import closes_at, comments_are_open
-from comments.threads import ORDERS, load_threads, page_number, render_context, request_stats
+from comments.threads import (
+    ORDERS,
+    load_threads,
+    page_number,
+    render_context,
+    request_stats,
+    stored_first_page,
+)
 from comments.views.base import signed_in as reader_signed_in
 
 register = template.Library()
@@ -21,11 +28,23 @@ def comment_section(context, post):
     order = request.GET.get("order", "oldest") if request else "oldest"
     number = page_number(request.GET.get("cpage")) if request else 1
     stats = request_stats(request, post)
-    page = load_threads(post, order=order, page=number, user=user, stats=stats)
     is_open = comments_are_open(post)
+    stored = None
+    if not signed_in and order == "oldest" and number == 1:
+        stored = stored_first_page(post, stats=stats, is_open=is_open)
+    if stored is not None:
+        page, items_html = stored
+    else:
+        page = load_threads(post, order=order, page=number, user=user, stats=stats)
+        items_html = None
     csrf_token = str(context.get("csrf_token", "")) if signed_in else ""
     return render_context(
-        post, page, signed_in=signed_in, is_open=is_open, csrf_token=csrf_token
+        post,
+        page,
+        signed_in=signed_in,
+        is_open=is_open,
+        csrf_token=csrf_token,
+        items_html=items_html,
     ) | {
         "orders": ORDERS,
         "commenter_name": public_name(user) if user else "",

@@ -76,6 +76,7 @@ def edit(request, pk):
     form = EditForm(request.POST or None, initial={"comment": comment.comment})
     if request.method == "POST" and form.is_valid():
         comment.apply_edit(form.cleaned_data["comment"])
+        recount(comment.post_pk)  # stores the thread's first page with the new card
         refresh_public_pages()
         if signed_in(request):
             messages.success(request, "Your comment is updated.")

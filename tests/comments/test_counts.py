@@ -1,7 +1,9 @@
-"""Stored comment counts (comments.counts): every path that changes a comment keeps them right.
+"""Stored comment counts and first pages (comments.counts): every path that changes a comment
+keeps them right.
 
 Each test changes comments the way the site does (the views, the admin, the receivers) and
-then compares the stored numbers with the comment rows counted afresh.
+then compares the stored numbers with the comment rows counted afresh, and the stored first
+page of threads with one built afresh from the rows.
 """
 
 import email
@@ -12,13 +14,18 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_comments.models import CommentFlag
 
-from comments import review
+from comments import review, threads
 from comments.counts import post_stats, with_public_comment_count
 from comments.models import Comment, Discussion
+from comments.moderation import comments_are_open
+from core import periodic
 from tests.comments.support import ORIGIN, add_comment, link_in, post_comment
 from tests.factories import PostFactory, StaffFactory, UserFactory
 
@@ -40,9 +47,26 @@ def counted(post) -> tuple[int, int]:
     )
 
 
+def built_first_page(post) -> str:
+    """A signed-out reader's first page of threads, built from the rows now."""
+    html = threads.ThreadHTML(
+        urls=threads.action_urls(), is_open=comments_are_open(post), signed_in=False
+    )
+    return html.items(threads.load_threads(post).items)
+
+
+def assert_first_page_stored(post) -> None:
+    row = Discussion.objects.get(post=post)
+    urls = threads.action_urls()
+    assert row.first_page_key == threads.first_page_key(is_open=comments_are_open(post), urls=urls)
+    assert row.first_page_html == built_first_page(post)
+
+
 def assert_counts(post, comments: int, threads: int) -> None:
     assert counted(post) == (comments, threads), "the scenario itself went wrong"
     assert stored(post) == (comments, threads)
+    if Discussion.objects.filter(post=post).exists():
+        assert_first_page_stored(post)
 
 
 @pytest.fixture
@@ -187,3 +211,77 @@ def test_repair_puts_a_corrupted_count_right_and_says_so_once(post):
     again = StringIO()
     call_command("repair_comment_counts", stdout=again)
     assert again.getvalue().strip() == "Every post's comment count is right."
+
+
+def test_likes_and_dislikes_are_on_the_stored_first_page(client, post):
+    comment = add_comment(post)
+    client.force_login(UserFactory())
+    client.post(reverse("comments-xtd-like", args=[comment.pk]), headers=ORIGIN)
+    assert "1 like</span>" in Discussion.objects.get(post=post).first_page_html
+    assert_first_page_stored(post)
+    client.post(reverse("comments-xtd-like", args=[comment.pk]), headers=ORIGIN)  # taken back
+    assert "like</span>" not in Discussion.objects.get(post=post).first_page_html
+    assert_first_page_stored(post)
+
+
+def test_an_edit_is_on_the_stored_first_page(client, post):
+    reader = UserFactory()
+    mine = add_comment(post, user=reader, text="Buses first.")
+    client.force_login(reader)
+    client.post(reverse("comments:edit", args=[mine.pk]), {"comment": "Ferries *first*."})
+    assert "Ferries <em>first</em>." in Discussion.objects.get(post=post).first_page_html
+    assert_first_page_stored(post)
+
+
+def test_the_post_page_sends_the_stored_first_page_without_reading_comment_rows(client, post):
+    root = add_comment(post, text="Ferries first.")
+    add_comment(post, parent=root, text="Buses, surely.")
+    stored_html = Discussion.objects.get(post=post).first_page_html
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(post.get_absolute_url()).content.decode()
+    assert stored_html in page and "Buses, surely." in page
+    assert not [q for q in queries if 'FROM "comments_comment"' in q["sql"]]
+
+
+def test_a_first_page_stored_under_another_key_is_built_live_the_same(client, post, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # both requests render
+    root = add_comment(post, text="Ferries first.")
+    add_comment(post, parent=root, text="Buses, surely.")
+    stored_page = client.get(post.get_absolute_url()).content.decode()
+    # A release that prints threads differently, or other settings: the key no longer fits.
+    Discussion.objects.filter(post=post).update(first_page_key="older", first_page_html="stale")
+    with CaptureQueriesContext(connection) as queries:
+        live_page = client.get(post.get_absolute_url()).content.decode()
+    assert "stale" not in live_page
+    assert [q for q in queries if 'FROM "comments_comment"' in q["sql"]]
+    thread = threads.ThreadHTML(urls=threads.action_urls(), is_open=True, signed_in=False)
+    items = thread.items(threads.load_threads(post).items)
+    assert items in stored_page and items in live_page
+
+
+def test_comments_closed_by_the_author_are_built_live_without_reply_links(client, post):
+    """Closing is a change to the post, not to its comments: the stored page no longer fits."""
+    add_comment(post, text="Ferries first.")
+    assert "data-reply" in Discussion.objects.get(post=post).first_page_html
+    type(post).objects.filter(pk=post.pk).update(comments_open=False)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Ferries first." in page and "data-reply" not in page
+
+
+def test_repair_stores_first_pages_of_an_older_release(post):
+    add_comment(post, text="Ferries first.")
+    Discussion.objects.filter(post=post).update(first_page_key="older", first_page_html="stale")
+    call_command("repair_comment_counts", stdout=StringIO())
+    assert_first_page_stored(post)
+
+
+def test_comments_closed_by_date_get_their_closed_page_stored_within_the_hour(post, settings):
+    add_comment(post, text="Ferries first.")
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 0  # the post's comments closed as it was published
+    assert not comments_are_open(post)
+    assert "data-reply" in Discussion.objects.get(post=post).first_page_html
+    job = {job.name: job for job in periodic.registered()}["comments-first-pages"]
+    assert job.every.total_seconds() == 3600
+    job.run(now=timezone.now())
+    assert "data-reply" not in Discussion.objects.get(post=post).first_page_html
+    assert_first_page_stored(post)

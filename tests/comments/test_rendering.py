@@ -176,6 +176,7 @@ def test_dates_and_the_edited_marker(client):
     post = PostFactory()
     comment = add_comment(post)
     comment.apply_edit("Edited text")
+    recount(post.pk)  # as the edit view does
     section = section_of(page_of(client, post))
     (time,) = [e for e in elements(section, "time") if "T" in e["attrs"]["datetime"]]
     assert time["attrs"]["datetime"].startswith(str(timezone.localdate()))

@@ -1,13 +1,14 @@
 from django.core.management.base import BaseCommand
 
-from comments.counts import repair
+from comments.counts import repair, store_outdated_first_pages
 from core.pagecache import refresh_public_pages
 
 
 class Command(BaseCommand):
     help = (
         "Count every post's public comments and threads again and store the numbers that "
-        "were wrong (after a bulk import or a change made in the database by hand). "
+        "were wrong (after a bulk import or a change made in the database by hand), and store "
+        "again the first pages of threads that an older release stored. "
         "Running it again changes nothing."
     )
 
@@ -23,3 +24,6 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{len(fixed)} post(s) repaired."))
         else:
             self.stdout.write("Every post's comment count is right.")
+        if stored := store_outdated_first_pages():
+            stored_again = f"{stored} first page(s) of threads stored again."
+            self.stdout.write(self.style.SUCCESS(stored_again))
