@@ -131,6 +131,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "core.context_processors.site",
             ],
+            # {% url %} remembers what a name without arguments reverses to (issue 12).
+            "builtins": ["core.templatetags.remembered_urls"],
         },
     },
 ]
