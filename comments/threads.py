@@ -9,12 +9,15 @@ Python and flattened into a list the template renders in a single loop.
 """
 
 import datetime
+import functools
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -256,8 +259,14 @@ def flatten(roots: list[Item]) -> list[Item]:
     return flat
 
 
-def action_urls() -> dict[str, str]:
-    """URL prefixes for per-comment actions: reversed once per page, not once per comment."""
+def action_urls() -> Mapping[str, str]:
+    """URL prefixes for per-comment actions: reversed once per process and URLconf, not once
+    per comment (what `reverse` reads is the key, as for `{% url %}`)."""
+    return _action_urls(settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+
+
+@functools.cache
+def _action_urls(*key) -> Mapping[str, str]:
     names = {
         "reply": "comments-xtd-reply",
         "like": "comments-xtd-like",
@@ -265,7 +274,8 @@ def action_urls() -> dict[str, str]:
         "flag": "comments-flag",
         "edit": "comments:edit",
     }
-    return {key: reverse(name, args=[0]).removesuffix("0/") for key, name in names.items()}
+    urls = {key: reverse(name, args=[0]).removesuffix("0/") for key, name in names.items()}
+    return MappingProxyType(urls)
 
 
 def _plural(count: int, word: str) -> str:
@@ -282,7 +292,7 @@ class ThreadHTML:
     (tests/comments/test_thread_html.py renders both).
     """
 
-    def __init__(self, *, urls: dict[str, str], is_open: bool, signed_in: bool, csrf_token=""):
+    def __init__(self, *, urls: Mapping[str, str], is_open: bool, signed_in: bool, csrf_token=""):
         self.urls = {key: escape(value) for key, value in urls.items()}
         self.is_open = is_open
         self.signed_in = signed_in
@@ -381,7 +391,7 @@ def render_context(
 STORED_PAGE_FORMAT = 1
 
 
-def first_page_key(*, is_open: bool, urls: dict[str, str]) -> str:
+def first_page_key(*, is_open: bool, urls: Mapping[str, str]) -> str:
     """What shapes a signed-out reader's first page besides the comments themselves."""
     parts = [
         STORED_PAGE_FORMAT,
