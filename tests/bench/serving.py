@@ -16,8 +16,9 @@
    memory), next to a do-nothing WSGI app under the same configuration, nginx serving a
    static copy of the post page (plain and `gzip_static`), and the shipped nginx micro-cache
    (deploy/nginx/site.conf) in front of the SQLite site.
-3. Measures every target with `wrk -t2 -c16` in interleaved rounds (round 1 runs every target,
-   then round 2, ...), with `Accept-Encoding: gzip` as browsers send it, and reports medians.
+3. Warms every gunicorn worker on every target, then measures every target with
+   `wrk -t2 -c16` in interleaved rounds (round 1 runs every target, then round 2, ...), with
+   `Accept-Encoding: gzip` as browsers send it, and reports medians.
 4. Prints the six goals of issue 12 with their measured ratios and PASS/FAIL, and writes
    var/bench/serving.json and var/bench/serving.md.
 
