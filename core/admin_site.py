@@ -20,7 +20,6 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET
 
 from core import dashboard
-from core.transfer import views as transfer_views
 
 SYSTEM_LABEL = "system"
 
@@ -95,10 +94,17 @@ class WorkspaceAdminSite(admin.AdminSite):
 
     def export_site(self, request):
         """Moving out: the whole site as one archive (core.transfer.export)."""
+        # Imported on use, like import_site: the readers of every export format (XML through
+        # defusedxml and pyexpat among them, 0.7 MB) are what a web worker serving pages
+        # never needs.
+        from core.transfer import views as transfer_views
+
         return transfer_views.export_site(request, admin_site=self)
 
     def import_site(self, request):
         """Moving in from WordPress, Ghost or Substack (core.transfer)."""
+        from core.transfer import views as transfer_views
+
         return transfer_views.import_site(request, admin_site=self)
 
     def system_index(self, request):

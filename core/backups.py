@@ -33,12 +33,12 @@ import io
 import json
 import os
 import posixpath
-import tarfile
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import django
 from django.apps import apps
@@ -52,6 +52,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from core import backup_format
+
+if TYPE_CHECKING:
+    import tarfile
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -241,7 +244,9 @@ class BackupReport:
     media_bytes: int
 
 
-def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, mtime: float) -> None:
+def _add_bytes(tar: "tarfile.TarFile", name: str, data: bytes, mtime: float) -> None:
+    import tarfile
+
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mtime = mtime
@@ -256,6 +261,10 @@ def _register_format() -> None:
 
 def write_backup(*, path: Path, using: str = DEFAULT_DB_ALIAS, stdout=None) -> BackupReport:
     """Write the archive to `path` (mode 0600, written aside then renamed into place)."""
+    # Imported here and in restore_backup: web workers import this module (the apps register
+    # their emailed links at start) but never write or read a backup.
+    import tarfile
+
     _register_format()
     now = timezone.now()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -324,7 +333,7 @@ def write_backup(*, path: Path, using: str = DEFAULT_DB_ALIAS, stdout=None) -> B
     )
 
 
-def read_manifest(tar: tarfile.TarFile) -> dict:
+def read_manifest(tar: "tarfile.TarFile") -> dict:
     try:
         member = tar.getmember(MANIFEST)
     except KeyError:
@@ -365,6 +374,8 @@ def restore_backup(
     rows unless `force` (then it is flushed first), loads every row in one transaction, puts
     the media files back, and returns what it did with the warnings about old emails' links.
     """
+    import tarfile
+
     quiet = io.StringIO()
     with tarfile.open(path, mode="r:gz") as tar:
         manifest = read_manifest(tar)
@@ -419,7 +430,7 @@ def restore_backup(
     )
 
 
-def restore_media(tar: tarfile.TarFile, manifest: dict) -> None:
+def restore_media(tar: "tarfile.TarFile", manifest: dict) -> None:
     """Put every file of the archive back in the `default` storage, under its own name."""
     for entry in manifest["media"]:
         member = tar.extractfile(MEDIA + entry["name"])

@@ -18,7 +18,6 @@ object's admin page too. Computed tables are kept in the cache for DASHBOARD_CAC
 opening the admin index again does not count a year of rows again.
 """
 
-import csv
 import datetime
 import io
 from collections.abc import Callable, Sequence
@@ -225,6 +224,8 @@ def safe_cell(value) -> str | int:
 
 
 def csv_text(result: Table) -> str:
+    import csv  # imported for a download: the dashboard module is imported by every web worker
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([safe_cell(column) for column in result.columns])

@@ -7,10 +7,11 @@ reply (or a dropped connection) is worth retrying later.
 
 import datetime
 import enum
-import smtplib
 
-# What a transport raises when a message could not be handed over.
-SEND_ERRORS = (smtplib.SMTPException, OSError)
+# What a transport raises when a message could not be handed over: smtplib's SMTPException
+# is an OSError, so smtplib itself is imported only where an error is read (classify), not by
+# every web worker that imports the outbox.
+SEND_ERRORS = (OSError,)
 
 
 class Refusal(enum.StrEnum):
@@ -21,6 +22,8 @@ class Refusal(enum.StrEnum):
 
 def classify(error: Exception) -> Refusal:
     """Which kind of refusal `error` is (an address the mail library cannot encode is permanent)."""
+    import smtplib
+
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         return (

@@ -35,7 +35,6 @@ code that keeps it belong in one place, read together.
 import datetime
 import logging
 import secrets
-import smtplib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -269,6 +268,8 @@ def _drop_connection() -> None:
 
 def _record_refusal(pk, token, subscriber_id, *, kind, error) -> str:
     """A refusal for this recipient: "failed" for good (5xx, or too many tries), or "retried"."""
+    import smtplib  # imported on a refusal, not by every web worker (core.smtp)
+
     when = timezone.now()
     delivery = Delivery.objects.only("attempts").get(pk=pk)
     attempts = delivery.attempts + 1

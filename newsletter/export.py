@@ -9,7 +9,6 @@ they stay unsubscribed. Never their links' keys or confirmation nonces: a restor
 its own.
 """
 
-import csv
 import io
 
 from core.transfer import export
@@ -30,6 +29,8 @@ README = """\
 
 
 def write_subscribers(writer: export.ArchiveWriter) -> None:
+    import csv  # imported when the site is exported, not by every web worker
+
     subscribers = Subscriber.objects.order_by("pk")
     table = io.StringIO()
     rows = csv.writer(table)

@@ -8,7 +8,6 @@ case, surrounding spaces or the difference between spaces, hyphens and underscor
 ones are mapped (`COLUMN_ALIASES`), every other column is ignored and listed in the report.
 """
 
-import csv
 import datetime
 import io
 import ipaddress
@@ -282,6 +281,8 @@ def _row_values(cells: dict[str, tuple[str, str]]) -> dict:
 
 def parse_subscriber_csv(text: str) -> ParsedFile:
     """Rows ready to import, and every problem with its line number (line 1 is the header)."""
+    import csv  # imported when a file is imported, not by every web worker
+
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     try:
         header = next(reader)

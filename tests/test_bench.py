@@ -89,6 +89,20 @@ def test_growth_memory_bytes_and_cold_render_fail_past_their_limits():
     assert verdicts(results(memory=recycled))[5] is False
 
 
+def test_the_memory_goal_judges_our_servers_only():
+    baselines = {
+        report.STOCK_SERVER: {"rss_mb": [97.0], "restarted": 1},
+        report.NOOP_SERVER: {"rss_mb": [70.0], "restarted": 0},
+    }
+    ours = {"SQLite": {"rss_mb": [55.0], "restarted": 0}}
+    assert verdicts(results(memory=ours | baselines))[5] is True
+    assert verdicts(results(memory=baselines))[5] is False  # no worker of ours measured
+    uncached = {"SQLite, page cache off": {"rss_mb": [60.1], "restarted": 0}}
+    assert verdicts(results(memory=ours | uncached | baselines))[5] is False
+    measured = report.goals(results(memory=ours | baselines))[5]["measured"]
+    assert "stock baseline 97.0 MB (not judged)" in measured
+
+
 def test_the_rendered_nginx_config_has_only_the_local_values(tmp_path):
     text = render_site(
         listen=8123,

@@ -14,7 +14,9 @@ from tests.test_settings import ROOT, clean_environ
 # Each is megabytes a worker does not need: Django REST framework's optional dependencies (the
 # REST API of django-comments-xtd's template library pulls them in), the headline job's feed
 # parser, the authenticator page's QR code maker, Pillow (uploads and demo art, on save),
-# psycopg on a SQLite site, Markdown (posts and comments are rendered when saved).
+# psycopg on a SQLite site, Markdown (posts and comments are rendered when saved). Then smaller
+# ones that only the admin's pages or the task worker use: the readers of imported exports
+# (XML through defusedxml and pyexpat), backups' tarfile, CSV downloads and imports, smtplib.
 NOT_IN_A_WORKER = [
     "rest_framework.compat",
     "requests",
@@ -26,6 +28,14 @@ NOT_IN_A_WORKER = [
     "PIL",
     "psycopg",
     "markdown",
+    "core.transfer.views",
+    "core.transfer.wordpress",
+    "xml.etree",
+    "defusedxml",
+    "pyexpat",
+    "tarfile",
+    "csv",
+    "smtplib",
 ]
 
 LOAD_AND_RENDER = f"""

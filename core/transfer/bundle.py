@@ -7,7 +7,6 @@ read with a hard limit whatever their headers claim. A folder is read only below
 link leads out). Every problem raises `UnreadableExport` with a sentence for the writer.
 """
 
-import csv
 import io
 import stat
 import zipfile
@@ -161,6 +160,8 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 def csv_rows(bundle: Bundle, name: str, *, required: set[str]) -> list[dict[str, str]]:
     """The rows of a CSV member as dicts keyed by lower-case header; every `required` column
     must be there (a clear error names the missing ones and those found)."""
+    import csv  # imported when an export is read, not by every web worker
+
     try:
         text = bundle.read(name).decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -1,7 +1,5 @@
 """Subscribers: see who is on the list and how they agreed, import, export, resend, erase."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
@@ -28,6 +26,8 @@ class _Echo:
 
 def csv_download(subscribers, *, filename: str) -> StreamingHttpResponse:
     """The subscribers as CSV, streamed row by row (the columns the import reads back)."""
+    import csv  # imported for a download, not by every web worker
+
     writer = csv.writer(_Echo())
 
     def rows():

@@ -10,12 +10,15 @@
    the cold-render CPU time. When PostgreSQL and Redis are reachable, a second site on them
    gets the same (a database of its own, created and dropped; its own Redis DB number).
 2. Serves them with gunicorn and config/gunicorn.conf.py as shipped (page cache on; a second
-   gunicorn with PAGE_CACHE_SECONDS=0 for "uncached" and for the stock-templates baseline,
-   tests/bench/stock_urls.py), next to a do-nothing WSGI app under the same configuration,
-   nginx serving a static copy of the post page (plain and `gzip_static`), and the shipped
-   nginx micro-cache (deploy/nginx/site.conf) in front of the SQLite site.
-3. Measures every target with `wrk -t2 -c16` in interleaved rounds (round 1 runs every target,
-   then round 2, ...), with `Accept-Encoding: gzip` as browsers send it, and reports medians.
+   gunicorn of the SQLite site with PAGE_CACHE_SECONDS=0 for "uncached"; a third, also
+   uncached, for the stock-templates baseline alone, with tests.bench.settings mounting
+   tests/bench/stock_urls.py, so the modules xtd's URLs import stay out of our workers'
+   memory), next to a do-nothing WSGI app under the same configuration, nginx serving a
+   static copy of the post page (plain and `gzip_static`), and the shipped nginx micro-cache
+   (deploy/nginx/site.conf) in front of the SQLite site.
+3. Warms every gunicorn worker on every target, then measures every target with
+   `wrk -t2 -c16` in interleaved rounds (round 1 runs every target, then round 2, ...), with
+   `Accept-Encoding: gzip` as browsers send it, and reports medians.
 4. Prints the six goals of issue 12 with their measured ratios and PASS/FAIL, and writes
    var/bench/serving.json and var/bench/serving.md.
 
@@ -24,6 +27,7 @@ Environment: BENCH_SECONDS (wrk duration of the headline targets, 10), BENCH_PAG
 developing: `BENCH_SECONDS=3 BENCH_ROUNDS=1 python -m tests.bench.serving`.
 """
 
+import concurrent.futures
 import datetime
 import gzip
 import json
@@ -119,6 +123,20 @@ def static_copy_servers(folder: Path, plain_port: int, gzip_port: int) -> list[s
     ]
 
 
+def warm_every_worker(targets: list[dict], *, copies: int) -> None:
+    """Fetch each target `copies` times at once, one request per gunicorn worker.
+
+    A worker imports its URLs and compiles its templates on its own first request; one fetch
+    per target warms one worker only, so the other workers' cold starts would land in the
+    first round of whichever target reaches them first (the stock baseline, on its own server,
+    would pay for all of them).
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=copies) as pool:
+        for target in targets:
+            urls = [target["url"]] * copies
+            list(pool.map(fetch, urls, [target["headers"]] * copies))
+
+
 def measure(targets: list[dict]) -> None:
     for number in range(1, ROUNDS + 1):
         say(f"round {number} of {ROUNDS} ({len(targets)} targets)")
@@ -174,17 +192,24 @@ def main() -> int:
             else:
                 say(f"PostgreSQL + Redis left out: {pg_reason}")
 
-            say("starting gunicorn (site, uncached site, do-nothing app) and nginx")
+            say("starting gunicorn (site, uncached site, stock baseline, do-nothing app), nginx")
             ours = sites.Gunicorn("SQLite", sqlite.env, "config.wsgi", free_port()).start()
             nocache = sites.Gunicorn(
                 "SQLite, page cache off",
                 sqlite.env,
                 "config.wsgi",
                 free_port(),
+                PAGE_CACHE_SECONDS="0",
+            ).start()
+            stock = sites.Gunicorn(
+                report.STOCK_SERVER,
+                sqlite.env,
+                "config.wsgi",
+                free_port(),
                 DJANGO_SETTINGS_MODULE="tests.bench.settings",
                 PAGE_CACHE_SECONDS="0",
             ).start()
-            servers += [ours, nocache]
+            servers += [ours, nocache, stock]
             ours_pg = None
             if pg is not None:
                 ours_pg = sites.Gunicorn("PostgreSQL+Redis", pg.env, "config.wsgi", free_port())
@@ -199,7 +224,7 @@ def main() -> int:
             (copy / "post.html").write_bytes(plain["body"])
             (copy / "post.html.gz").write_bytes(zipped["body"])
             noop = sites.Gunicorn(
-                "do-nothing WSGI",
+                report.NOOP_SERVER,
                 sqlite.env,
                 "tests.bench.noop_wsgi:application",
                 free_port(),
@@ -223,7 +248,7 @@ def main() -> int:
                 list(ports.values()),
             ).start()
 
-            targets = make_targets(tmp, paths, ports, ours, nocache, ours_pg, noop, data)
+            targets = make_targets(tmp, paths, ports, ours, nocache, stock, ours_pg, noop, data)
             workers_before = {server.name: server.worker_pids() for server in servers}
             for target in targets:  # warm the caches and record what is sent
                 try:
@@ -234,6 +259,7 @@ def main() -> int:
                         f"{target['label']}: {target['url']}: {error}\n{logs}"
                     ) from error
                 target |= {key: answer[key] for key in ("status", "bytes", "encoding", "type")}
+            warm_every_worker(targets, copies=len(ours.worker_pids()))
             measure(targets)
             memory = {
                 server.name: {
@@ -283,7 +309,7 @@ def main() -> int:
     return 0 if all(goal["pass"] for goal in results["goals"]) else 1
 
 
-def make_targets(tmp, paths, ports, ours, nocache, ours_pg, noop, data) -> list[dict]:
+def make_targets(tmp, paths, ports, ours, nocache, stock, ours_pg, noop, data) -> list[dict]:
     """Every wrk target, headline ones first, in the order each round runs them."""
     wrk_folder = tmp / "wrk"
     wrk_folder.mkdir(exist_ok=True)
@@ -320,7 +346,7 @@ def make_targets(tmp, paths, ports, ours, nocache, ours_pg, noop, data) -> list[
         (
             "stock",
             "Django + django-comments-xtd stock templates, same post",
-            f"{nocache.base}/bench-stock/{paths['oped_pk']}/",
+            f"{stock.base}/bench-stock/{paths['oped_pk']}/",
         ),
     ]
     listed = [

@@ -1,7 +1,8 @@
-"""Settings of the benchmark's uncached site: production settings plus one bench-only URL.
+"""Settings of the benchmark's stock-baseline server: production settings plus its URLs.
 
-Selected only by the benchmark (DJANGO_SETTINGS_MODULE=tests.bench.settings); the real site
-never loads it. `tests.bench.stock_urls` adds the stock-templates baseline page to our URLs.
+Selected only by the benchmark's own gunicorn for the stock-templates baseline
+(DJANGO_SETTINGS_MODULE=tests.bench.settings); the real site and the benchmark's servers of
+our pages never load it. `tests.bench.stock_urls` adds the baseline page and xtd's URLs.
 """
 
 from config.settings.base import *  # noqa: F403

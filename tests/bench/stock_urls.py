@@ -4,8 +4,9 @@ Only `tests.bench.settings` uses this module. The baseline page shows the same p
 same comments as our post page, rendered the way a site built on django-comments-xtd's own
 templates would: `{% render_xtdcomment_tree %}` (its recursive comment_tree.html) and
 `{% render_comment_form %}`, with the comment count, through the same middleware, settings and
-gunicorn configuration as ours. xtd's stock form links to xtd's own URLs, so they are
-mounted under bench-stock/xtd/ here.
+gunicorn configuration as ours, in a gunicorn of its own: xtd's stock form links to xtd's
+own URLs, mounted under bench-stock/xtd/ here, and they import Django REST framework and more,
+which would otherwise count in our workers' memory.
 """
 
 from django.http import HttpResponse
