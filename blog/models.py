@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from blog import images
 from core import identity, timezones
+from core.links import remembered_url
 from core.markup import plain_text, render_post_body
 
 WORDS_PER_MINUTE = 230
@@ -40,7 +41,9 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("blog:tag-detail", kwargs={"slug": self.slug})
+        return remembered_url(
+            self, (self.slug,), lambda: reverse("blog:tag-detail", kwargs={"slug": self.slug})
+        )
 
 
 class PostQuerySet(models.QuerySet):
@@ -205,7 +208,14 @@ class Post(models.Model):
         return stored["slug"], stored["slug"] if public else stored["last_public_slug"] or None
 
     def get_absolute_url(self):
-        when = timezone.localtime(self.publish_at or self.created_at or timezone.now())
+        moment = self.publish_at or self.created_at
+        if moment is None:  # not saved yet: its address would change with the clock
+            return self._reverse_url(timezone.now())
+        parts = (self.slug, moment, timezone.get_current_timezone_name())
+        return remembered_url(self, parts, lambda: self._reverse_url(moment))
+
+    def _reverse_url(self, moment) -> str:
+        when = timezone.localtime(moment)
         return reverse(
             "blog:post-detail", kwargs={"year": when.year, "month": when.month, "slug": self.slug}
         )

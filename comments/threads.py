@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -27,6 +27,7 @@ from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG
 from comments.counts import post_stats
 from comments.models import Comment, Discussion
 from comments.moderation import comments_are_open
+from core.links import reversing_context
 
 ORDERS = ("oldest", "newest")
 DISPLAY_FIELDS = (
@@ -262,7 +263,7 @@ def flatten(roots: list[Item]) -> list[Item]:
 def action_urls() -> Mapping[str, str]:
     """URL prefixes for per-comment actions: reversed once per process and URLconf, not once
     per comment (what `reverse` reads is the key, as for `{% url %}`)."""
-    return _action_urls(settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    return _action_urls(*reversing_context())
 
 
 @functools.cache

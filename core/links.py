@@ -1,9 +1,29 @@
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf
 
 from core import markup
+
+
+def reversing_context() -> tuple:
+    """What `reverse()` reads besides its arguments: the URLconf and the script prefix.
+
+    A reversed path is the same while these are, so it may be remembered under them.
+    """
+    return (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+
+
+def remembered_url(instance, parts: tuple, build: Callable[[], str]) -> str:
+    """`build()` once for `instance` while `parts` (what its URL is made of) and the reversing
+    context stay the same: a page asks a post for its URL five times."""
+    key = (*parts, *reversing_context())
+    memo = instance.__dict__.get("_remembered_url")
+    if memo is None or memo[0] != key:
+        memo = instance.__dict__["_remembered_url"] = (key, build())
+    return memo[1]
 
 
 def absolute_url(url: str) -> str:

@@ -9,10 +9,10 @@ variable and `as` forms are reversed as Django does. Installed as a builtin libr
 """
 
 from django import template
-from django.conf import settings
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
-from django.urls import get_script_prefix, get_urlconf
+
+from core.links import reversing_context
 
 register = template.Library()
 
@@ -34,14 +34,7 @@ class RememberedURLNode(URLNode):
             return super().render(context)
         if not isinstance(name, str):  # a variable: it may name another view next time
             return super().render(context)
-        key = (
-            name,
-            _current_app(context),
-            settings.ROOT_URLCONF,
-            get_urlconf(),
-            get_script_prefix(),
-            context.autoescape,
-        )
+        key = (name, _current_app(context), context.autoescape, *reversing_context())
         try:
             return _reversed[key]
         except KeyError:
