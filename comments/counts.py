@@ -91,7 +91,7 @@ def recount(*post_ids: int | None) -> None:
         # Imported here: the thread module counts with this one.
         from comments.threads import store_first_pages
 
-        store_first_pages(Post.objects.filter(pk__in=existing))
+        store_first_pages(Post.objects.filter(pk__in=existing).defer("body", "body_html"))
 
 
 def recount_comments(comment_ids) -> None:
