@@ -132,10 +132,15 @@ def store_outdated_first_pages(*, now=None) -> int:
 
     urls = action_urls()
     keys = {is_open: first_page_key(is_open=is_open, urls=urls) for is_open in (True, False)}
-    posts = Post.objects.filter(discussion__isnull=False).select_related("discussion")
+    # What decides openness and the stored key, never the stored pages themselves.
+    posts = (
+        Post.objects.filter(discussion__isnull=False)
+        .select_related("discussion")
+        .only("status", "publish_at", "comments_open", "discussion__first_page_key")
+    )
     outdated = [
         post.pk
-        for post in posts.defer("body", "body_html").iterator(chunk_size=500)
+        for post in posts.iterator(chunk_size=500)
         if post.discussion.first_page_key != keys[comments_are_open(post, now=now)]
     ]
     for pk in outdated:

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_comments.models import CommentFlag
 
-from comments import review, threads
+from comments import counts, review, threads
 from comments.counts import post_stats, with_public_comment_count
 from comments.models import Comment, Discussion
 from comments.moderation import comments_are_open
@@ -285,3 +285,12 @@ def test_comments_closed_by_date_get_their_closed_page_stored_within_the_hour(po
     job.run(now=timezone.now())
     assert "data-reply" not in Discussion.objects.get(post=post).first_page_html
     assert_first_page_stored(post)
+
+
+def test_looking_for_outdated_first_pages_reads_keys_not_pages(post):
+    add_comment(post, text="Ferries first.")
+    with CaptureQueriesContext(connection) as queries:
+        assert counts.store_outdated_first_pages() == 0
+    (looked,) = queries.captured_queries
+    assert "first_page_key" in looked["sql"] and "first_page_html" not in looked["sql"]
+    assert '"body' not in looked["sql"]
