@@ -33,33 +33,23 @@ def post_figures_link(post_pk_: int, title: str) -> Link:
     return Link(title, reverse("admin:dashboard-subject", args=["post", post_pk_]))
 
 
-def _post_views(*, subject):
+def _of_posts(model, *, subject):
+    """`model`'s daily rows (views or referrers) of every post, or of the post `subject`."""
     if subject is None:
-        return PageViewDay.objects.filter(key__startswith=KEY_PREFIX)
-    return PageViewDay.objects.filter(key=page_view_key(subject))
-
-
-def _post_referrers(*, subject):
-    if subject is None:
-        return ReferrerDay.objects.filter(key__startswith=KEY_PREFIX)
-    return ReferrerDay.objects.filter(key=page_view_key(subject))
-
-
-def _since(*, days: int, today: datetime.date) -> datetime.date:
-    return today - datetime.timedelta(days=days - 1)
+        return model.objects.filter(key__startswith=KEY_PREFIX)
+    return model.objects.filter(key=page_view_key(subject))
 
 
 def views_per_day(*, days: int, today: datetime.date, subject: int | None) -> Table:
     """Reads per day, every day of the period (a day without reads is a 0, not a gap)."""
     rows = (
-        _post_views(subject=subject)
-        .filter(day__gte=_since(days=days, today=today), day__lte=today)
+        _of_posts(PageViewDay, subject=subject)
+        .filter(day__gte=dashboard.first_day(days=days, today=today), day__lte=today)
         .order_by()
         .values_list("day")
         .annotate(views=Sum("views"))
     )
-    by_day = dict(rows)
-    series = [(day, by_day.get(day, 0)) for day in dashboard.day_range(days=days, today=today)]
+    series = dashboard.every_day(dict(rows), days=days, today=today)
     total = sum(views for _day, views in series)
     busiest = max(series, key=lambda row: row[1])
     summary = f"{total:,} views in the last {days} days"
@@ -71,7 +61,7 @@ def views_per_day(*, days: int, today: datetime.date, subject: int | None) -> Ta
 
 
 def _top_posts(*, since: datetime.date | None) -> Table:
-    views = _post_views(subject=None)
+    views = _of_posts(PageViewDay, subject=None)
     if since is not None:
         views = views.filter(day__gte=since)
     ranked = (
@@ -91,7 +81,7 @@ def _top_posts(*, since: datetime.date | None) -> Table:
 
 
 def top_posts_week(*, days: int, today: datetime.date, subject: int | None) -> Table:
-    return _top_posts(since=_since(days=7, today=today))
+    return _top_posts(since=dashboard.first_day(days=7, today=today))
 
 
 def top_posts_all_time(*, days: int, today: datetime.date, subject: int | None) -> Table:
@@ -101,8 +91,8 @@ def top_posts_all_time(*, days: int, today: datetime.date, subject: int | None) 
 def referrers(*, days: int, today: datetime.date, subject: int | None) -> Table:
     """The other sites whose links brought readers, by domain (never the page they were on)."""
     rows = (
-        _post_referrers(subject=subject)
-        .filter(day__gte=_since(days=days, today=today), day__lte=today)
+        _of_posts(ReferrerDay, subject=subject)
+        .filter(day__gte=dashboard.first_day(days=days, today=today), day__lte=today)
         .order_by()
         .values_list("domain")
         .annotate(views=Sum("views"))

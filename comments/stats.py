@@ -6,28 +6,17 @@ appeared, for the site or one post.
 
 import datetime
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
-
 from comments.models import Comment
 from core import dashboard
 from core.dashboard import Table
 
 
 def comments_per_day(*, days: int, today: datetime.date, subject: int | None) -> Table:
-    start, end = dashboard.day_bounds(days=days, today=today)
     comments = Comment.objects.public().on_posts()
     if subject is not None:
         comments = comments.filter(object_pk=str(subject))
-    rows = (
-        comments.filter(published_at__gte=start, published_at__lt=end)
-        .annotate(day=TruncDate("published_at"))
-        .order_by()
-        .values_list("day")
-        .annotate(n=Count("pk"))
-    )
-    by_day = dict(rows)
-    series = [(day, by_day.get(day, 0)) for day in dashboard.day_range(days=days, today=today)]
+    by_day = dashboard.count_per_day(comments, "published_at", days=days, today=today)
+    series = dashboard.every_day(by_day, days=days, today=today)
     total = sum(n for _day, n in series)
     return Table(
         columns=["Day", "Comments"],

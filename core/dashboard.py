@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Count
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 PERIODS = (30, 90, 365)
@@ -165,15 +167,37 @@ def period(raw: str | None) -> int:
     return days if days in PERIODS else DEFAULT_PERIOD
 
 
+def first_day(*, days: int, today: datetime.date) -> datetime.date:
+    """The first of the `days` days ending today."""
+    return today - datetime.timedelta(days=days - 1)
+
+
 def day_range(*, days: int, today: datetime.date) -> list[datetime.date]:
     """The `days` days ending today, oldest first."""
     return [today - datetime.timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
 
+def every_day(by_day: dict, *, days: int, today: datetime.date) -> list[tuple]:
+    """(day, number) for each of the period's days: a day missing from `by_day` is a 0."""
+    return [(day, by_day.get(day, 0)) for day in day_range(days=days, today=today)]
+
+
+def count_per_day(queryset, field: str, *, days: int, today: datetime.date) -> dict:
+    """How many rows of `queryset` have `field` (a datetime) on each day of the period."""
+    start, end = day_bounds(days=days, today=today)
+    return dict(
+        queryset.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+        .annotate(day=TruncDate(field))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("pk"))
+    )
+
+
 def day_bounds(*, days: int, today: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     """The period as moments in the site's time zone: its first midnight and the next one after
     today, so a query on a datetime column can use its index (no per-row date conversion)."""
-    first = today - datetime.timedelta(days=days - 1)
+    first = first_day(days=days, today=today)
     zone = timezone.get_current_timezone()
     start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
     end = datetime.datetime.combine(

@@ -22,21 +22,12 @@ from newsletter.models import Delivery, Edition, LinkClick, Subscriber
 EDITIONS_COMPARED = 6
 
 
-def _per_day(queryset, field: str, *, start, end) -> dict:
-    return dict(
-        queryset.filter(**{f"{field}__gte": start, f"{field}__lt": end})
-        .annotate(day=TruncDate(field))
-        .order_by()
-        .values_list("day")
-        .annotate(n=Count("pk"))
-    )
-
-
 def subscribers_over_time(*, days: int, today: datetime.date, subject: int | None) -> Table:
     """What happened to the list each day; a later signup of the same address moves its day."""
+    subscribers = Subscriber.objects.all()
+    signups = dashboard.count_per_day(subscribers, "signed_up_at", days=days, today=today)
+    confirmations = dashboard.count_per_day(subscribers, "confirmed_at", days=days, today=today)
     start, end = dashboard.day_bounds(days=days, today=today)
-    signups = _per_day(Subscriber.objects.all(), "signed_up_at", start=start, end=end)
-    confirmations = _per_day(Subscriber.objects.all(), "confirmed_at", start=start, end=end)
     left = (
         Subscriber.objects.filter(
             unsubscribed_at__gte=start,
