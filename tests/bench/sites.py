@@ -40,6 +40,28 @@ DROPPED = {
 }
 
 
+def run_python(args: list[str], *, env: dict[str, str], timeout: float, what: str) -> str:
+    """This Python with `args`, from the project root, in `env`: its output, or an error
+    naming `what` with the end of what it printed on stderr."""
+    done = subprocess.run(
+        [sys.executable, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{done.stderr[-4000:]}")
+    return done.stdout
+
+
+def last_json(output: str):
+    """The last line a site script printed, read as JSON (its answer)."""
+    return json.loads(output.strip().splitlines()[-1])
+
+
 class Site:
     def __init__(self, name: str, var_dir: Path, *, database_url: str = "", redis_url: str = ""):
         self.name = name
@@ -63,36 +85,25 @@ class Site:
         self.env = env
 
     def manage(self, *args: str, timeout: int = 600, **extra_env: str) -> str:
-        done = subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), *args],
+        return run_python(
+            [str(ROOT / "manage.py"), *args],
             env=self.env | extra_env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
             timeout=timeout,
-            check=False,
+            what=f"{self.name}: manage.py {args[0]}",
         )
-        if done.returncode != 0:
-            raise RuntimeError(f"{self.name}: manage.py {args[0]} failed:\n{done.stderr[-4000:]}")
-        return done.stdout
 
     def shell(self, code: str) -> dict:
         """Run `code` with `manage.py shell -c`; its last line of output, read as JSON."""
-        return json.loads(self.manage("shell", "-c", code).strip().splitlines()[-1])
+        return last_json(self.manage("shell", "-c", code))
 
     def inprocess(self, *args: str, **extra_env: str) -> dict:
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.bench.inprocess", *args],
+        output = run_python(
+            ["-m", "tests.bench.inprocess", *args],
             env=self.env | extra_env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
             timeout=900,
-            check=False,
+            what=f"{self.name}: inprocess {args[0]}",
         )
-        if done.returncode != 0:
-            raise RuntimeError(f"{self.name}: inprocess {args[0]} failed:\n{done.stderr[-4000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return last_json(output)
 
     def prepare(self, *, static_from: "Site | None" = None) -> None:
         self.manage("migrate", "--noinput")

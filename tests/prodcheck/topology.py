@@ -30,6 +30,7 @@ import psycopg
 import redis
 
 from tests.bench.nginx import Nginx, nginx_binary, render_site, wait_for_port
+from tests.bench.sites import last_json, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -155,33 +156,22 @@ class Topology:
         return self.env | {"VAR_DIR": str(self.folder / name)}
 
     def manage(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> str:
-        done = subprocess.run(
-            [PYTHON, str(ROOT / "manage.py"), *args],
+        return run_python(
+            [str(ROOT / "manage.py"), *args],
             env=env or self.node_env("a"),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
             timeout=timeout,
-            check=False,
+            what=f"manage.py {' '.join(args)}",
         )
-        if done.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-        return done.stdout
 
     def site(self, *args: str, timeout: float = 300) -> dict:
         """`tests.prodcheck.site` inside the site; its JSON answer."""
-        done = subprocess.run(
-            [PYTHON, "-m", "tests.prodcheck.site", *args],
+        output = run_python(
+            ["-m", "tests.prodcheck.site", *args],
             env=self.node_env("a"),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
             timeout=timeout,
-            check=False,
+            what=f"tests.prodcheck.site {args[0]}",
         )
-        if done.returncode != 0:
-            raise RuntimeError(f"tests.prodcheck.site {args[0]} failed:\n{done.stderr[-3000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return last_json(output)
 
     def reset_services(self) -> None:
         """A new, empty database and an empty Redis database (only ours: FLUSHDB, never ALL)."""
