@@ -68,7 +68,10 @@ def comment_saved(sender, instance, created, raw=False, **kwargs):
         return
     if not instance.card_html:  # a new comment: its card needs the id it has only now
         instance.store_card()
-    counts.recount(instance.post_pk)  # then its thread's stored first page shows the card
+    # xtd saves a new comment twice, the second time with its place in a thread: counting it
+    # (and storing its thread's first page, card included) once it has that place is enough.
+    if instance.thread_id:
+        counts.recount(instance.post_pk)
     refresh_public_pages()
     if created and not appliers.is_importing():  # imported: nobody is told again
         notifications.notify_post_author(instance)

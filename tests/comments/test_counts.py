@@ -9,6 +9,7 @@ page of threads with one built afresh from the rows.
 import email
 import email.policy
 from io import StringIO
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -294,3 +295,13 @@ def test_looking_for_outdated_first_pages_reads_keys_not_pages(post):
     (looked,) = queries.captured_queries
     assert "first_page_key" in looked["sql"] and "first_page_html" not in looked["sql"]
     assert '"body' not in looked["sql"]
+
+
+def test_a_new_comment_is_counted_once_though_xtd_saves_it_twice(post):
+    root = add_comment(post)
+    with mock.patch.object(counts, "recount", wraps=counts.recount) as recount:
+        reply = add_comment(post, parent=root)
+        add_comment(post)
+    assert [call.args for call in recount.call_args_list] == [(post.pk,), (post.pk,)]
+    assert reply.thread_id == root.pk
+    assert_counts(post, 3, 2)
