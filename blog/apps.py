@@ -1,5 +1,7 @@
+import datetime
+
 from django.apps import AppConfig
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_migrate
 
 
 class BlogConfig(AppConfig):
@@ -7,14 +9,30 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog import checklist, export, images, previews, restore, signals, site_import, stats
+        from blog import (
+            articles,
+            checklist,
+            export,
+            images,
+            previews,
+            restore,
+            signals,
+            site_import,
+            stats,
+        )
         from blog.models import Image, Post
-        from core import backups, pagecache
+        from core import backups, pagecache, periodic
         from core.transfer import appliers
 
         signals.connect_receivers()
         post_delete.connect(images.delete_image_files, sender=Image, dispatch_uid="image-files")
         pagecache.register_scheduled_change(Post.objects.next_publication)
+        # A release or settings that print articles differently store them again once
+        # migrated (in the worker); posts written in bulk (imports) get theirs within the hour.
+        post_migrate.connect(store_outdated_articles, sender=self, dispatch_uid="blog-articles")
+        periodic.register(
+            "blog-articles", every=datetime.timedelta(hours=1), run=articles.store_outdated_articles
+        )
         checklist.register()
         stats.register()
         export.register()
@@ -25,3 +43,9 @@ class BlogConfig(AppConfig):
             description="Shared draft-preview links",
             max_age_setting="PREVIEW_LINK_MAX_AGE",
         )
+
+
+def store_outdated_articles(sender, **kwargs):
+    from blog import tasks
+
+    tasks.store_outdated_articles.enqueue()

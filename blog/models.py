@@ -84,7 +84,7 @@ class PostQuerySet(models.QuerySet):
                     "images", queryset=Image.objects.filter(is_cover=True), to_attr="covers"
                 ),
             )
-            .defer("body", "body_html")
+            .defer(*Post.LARGE_FIELDS)
         )
 
 
@@ -141,8 +141,21 @@ class Post(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Created by `load_demo_content`: never announced by email, deleted by `remove_demo_content`.
     is_demo = models.BooleanField("demo", default=False, editable=False)
+    # The article, head tags and related-reading card as rendered when they last changed, and
+    # what they count under (`blog.articles`): pages read them instead of rendering them.
+    # Database defaults too: the release before writes posts without these columns.
+    article_version = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    article_key = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
+    article_head_html = models.TextField(blank=True, default="", db_default="", editable=False)
+    article_html = models.TextField(blank=True, default="", db_default="", editable=False)
+    card_html = models.TextField(blank=True, default="", db_default="", editable=False)
 
     objects = PostQuerySet.as_manager()
+
+    # The text and what is stored rendered: what cards, counts and listings leave unread.
+    LARGE_FIELDS = ("body", "body_html", "article_head_html", "article_html", "card_html")
 
     class Meta:
         ordering = ["-publish_at", "-id"]
@@ -169,6 +182,11 @@ class Post(models.Model):
             self.publish_at = timezone.now()
         self.body_html = render_post_body(self.body)
         self.reading_minutes = reading_stats(self.body_html)[1]
+        if not self._state.adding:
+            # Whatever changed, the stored article no longer counts (blog.articles).
+            self.article_version = models.F("article_version") + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "article_version"}
         with transaction.atomic():
             stored_slug, public_slug = self._stored_slugs()
             if self.is_published:
@@ -176,6 +194,9 @@ class Post(models.Model):
             elif public_slug:
                 self.last_public_slug = public_slug
             super().save(*args, **kwargs)
+            if isinstance(self.article_version, models.Expression):
+                # The raised number is the database's: read back only if asked for.
+                del self.article_version
             if stored_slug not in (None, self.slug):
                 if public_slug not in (None, self.slug):
                     OldSlug.objects.update_or_create(slug=public_slug, defaults={"post": self})

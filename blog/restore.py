@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.dateparse import parse_datetime
 
-from blog import images
+from blog import articles, images
 from blog.demo.content import DEMO_AUTHOR
 from blog.models import AuthorProfile, Correction, Image, OldSlug, Post, Source, Tag
 from core.transfer import appliers, archive, records
@@ -205,6 +205,8 @@ def _restore_post(data: dict, author, *, post_doc, context, lines) -> None:
         created_at=_when(data.get("created_at")) or post.created_at,
         updated_at=_when(data.get("updated_at")) or post.updated_at,
     )
+    # The dates and renditions above were written with update(), which sends no signal.
+    articles.outdate_articles([post.pk])
     records.remember(context, "post", str(data["id"]), post)
     lines.append(Line("created", "post", label))
 

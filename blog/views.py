@@ -1,7 +1,7 @@
 from collections import Counter
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
@@ -13,11 +13,11 @@ from django.utils.cache import add_never_cache_headers
 from django.views import View
 from django.views.generic import DetailView, ListView, MonthArchiveView, TemplateView
 
-from blog.models import AuthorProfile, Image, OldSlug, Post, Tag
+from blog import articles
+from blog.models import AuthorProfile, OldSlug, Post, Tag
 from blog.previews import read_preview_token
 from blog.search import MAX_RANKED_RESULTS, search_posts
 from blog.stats import page_view_key
-from blog.templatetags.blog_images import image_url
 from core import identity, pageviews, seo
 from core.links import absolute_url
 from core.pagecache import remember_until_change
@@ -52,52 +52,30 @@ class RememberedCountMixin:
         return ":".join([match.view_name, *arguments])
 
 
-def post_detail_context(post) -> dict:
-    """What the article template needs beyond the post, fetched in a fixed number of queries."""
-    related = related_posts(post)
-    # The post's images and the related cards' covers in one query.
-    images = list(Image.objects.filter(Q(post=post) | Q(post__in=related, is_cover=True)))
-    for card in related:
-        card.covers = [image for image in images if image.post_id == card.pk and image.is_cover]
-    images = [image for image in images if image.post_id == post.pk]
-    corrections = list(post.corrections.all())
-    cover = next((image for image in images if image.is_cover), None)
-    updated_at = corrections[-1].noted_at if corrections else None
-    return {
-        "post": post,
-        "tags": list(post.tags.all()),
-        "cover": cover,
-        "sources": list(post.sources.all()),
-        "corrections": corrections,
-        "updated_at": updated_at,
-        "related_posts": related,
-        "social_image": cover_social_image(cover),
-        "json_ld": post_json_ld(post, cover=cover, updated_at=updated_at),
-    }
+def post_detail_context(post, *, request=None, stored: bool = False) -> dict:
+    """What the post template needs beyond the post, fetched in a fixed number of queries.
+
+    With `stored`, the post's stored article is used when it is current (`blog.articles`),
+    and none of what only the article shows is read.
+    """
+    cards = articles.related_cards(related_post_ids(post), request=request)
+    context = {"post": post, "related_cards": cards}
+    if stored and (stored_article := articles.stored_article(post)) is not None:
+        return context | {"stored_article": stored_article}
+    return context | articles.article_context(post)
 
 
-def cover_social_image(cover) -> dict | None:
-    """The cover's 1200 px rendition for link previews; None leaves the site's default image."""
-    if cover is None or not cover.file:
-        return None
-    return {"url": absolute_url(image_url(cover, width=1200)), "alt": cover.alt_text}
-
-
-def related_posts(post) -> list[Post]:
+def related_post_ids(post) -> list[int]:
     """Published posts sharing the most tags with this one, newest first among equals.
 
     Only the `RELATED_CANDIDATES` newest (post, shared tag) rows are weighed, so a tag on ten
     thousand posts costs what a tag on ten does (issue 12). They are counted here rather than
-    with a grouped query, and the chosen cards' tags are read with one plain
-    query (their covers come with the post's images): the ORM's prefetch machinery cost more
-    than the rows themselves.
+    with a grouped query: the ORM's machinery cost more than the rows themselves.
     """
-    tag_ids = [tag.pk for tag in post.tags.all()]
-    if not tag_ids:
-        return []
+    tagged = Post.tags.through.objects
     rows = (
-        Post.tags.through.objects.filter(
-            tag_id__in=tag_ids,
+        tagged.filter(
+            tag_id__in=tagged.filter(post_id=post.pk).values("tag_id"),
             post__status=Post.Status.PUBLISHED,
             post__publish_at__lte=timezone.now(),
         )
@@ -107,10 +85,7 @@ def related_posts(post) -> list[Post]:
     )
     # Newest first, then a stable sort by shared tags keeps the newest first among equals.
     shared = Counter(rows)
-    chosen = sorted(shared, key=shared.__getitem__, reverse=True)[:RELATED_POSTS]
-    posts = Post.objects.defer("body", "body_html").in_bulk(chosen)
-    Post.attach_card_tags(posts.values())
-    return [posts[pk] for pk in chosen if pk in posts]
+    return sorted(shared, key=shared.__getitem__, reverse=True)[:RELATED_POSTS]
 
 
 class PostListView(seo.IndexedPageMixin, RememberedCountMixin, PublishedPostMixin, ListView):
@@ -150,7 +125,7 @@ class PostDetailView(PublishedPostMixin, DetailView):
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):
-        return Post.objects.published().select_related("author__profile").prefetch_related("tags")
+        return Post.objects.published().select_related("author__profile")
 
     def get(self, request, *args, **kwargs):
         try:
@@ -165,7 +140,9 @@ class PostDetailView(PublishedPostMixin, DetailView):
         return pageviews.count_as(response, page_view_key(self.object.pk))
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs) | post_detail_context(self.object)
+        context = super().get_context_data(**kwargs) | post_detail_context(
+            self.object, request=self.request, stored=True
+        )
         context["canonical_url"] = absolute_url(self.object.get_absolute_url())
         return context
 
@@ -190,7 +167,7 @@ def permanent_redirect_keeping_query(request, url: str) -> HttpResponsePermanent
 
 def render_post_preview(request, post) -> TemplateResponse:
     """A post that is not public yet, exactly as it will look; never cached, never indexed."""
-    context = post_detail_context(post) | {
+    context = post_detail_context(post, request=request) | {
         "object": post,
         "is_preview": True,
         "robots": "noindex, nofollow",
@@ -343,33 +320,3 @@ class SearchView(ListView):
             "robots": "noindex, follow",
             "results_capped": MAX_RANKED_RESULTS,
         }
-
-
-def post_json_ld(post, *, cover=None, updated_at=None) -> dict:
-    """schema.org metadata: OpinionNewsArticle for OpEds, NewsArticle for reporting."""
-    data = {
-        "@context": "https://schema.org",
-        "@type": "OpinionNewsArticle" if post.kind == Post.Kind.OPED else "NewsArticle",
-        "headline": post.title,
-        "description": post.description,
-        "datePublished": post.publish_at.isoformat() if post.publish_at else None,
-        "dateModified": (updated_at or post.updated_at).isoformat(),
-        "author": {
-            "@type": "Person",
-            "name": post.author_name,
-            "url": absolute_url(reverse("blog:about")),
-        },
-        "publisher": seo.publisher(),
-        "mainEntityOfPage": absolute_url(post.get_absolute_url()),
-        "keywords": [tag.name for tag in post.tags.all()],
-    }
-    if cover is not None:
-        data["image"] = {
-            "@type": "ImageObject",
-            "url": absolute_url(cover.file.url),
-            "width": cover.width,
-            "height": cover.height,
-        }
-    else:
-        data["image"] = seo.image_object(seo.default_image())
-    return data

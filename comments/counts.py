@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, F, IntegerField, Q, Value
 from django.db.models.functions import Coalesce
 
+from blog.articles import outdate_articles
 from blog.models import Post
 from comments.models import PUBLIC, Comment, Discussion
 
@@ -83,15 +84,19 @@ def recount(*post_ids: int | None) -> None:
         Discussion.objects.bulk_create(
             [Discussion(post_id=pk) for pk in existing], ignore_conflicts=True
         )
-        list(Discussion.objects.select_for_update().filter(post_id__in=existing).order_by("pk"))
-        for pk, (comments, threads) in _counted(existing).items():
+        locked = Discussion.objects.select_for_update().filter(post_id__in=existing)
+        shown = dict(locked.order_by("pk").values_list("post_id", "comment_count"))
+        counted = _counted(existing)
+        for pk, (comments, threads) in counted.items():
             Discussion.objects.filter(post_id=pk).update(
                 comment_count=comments, thread_count=threads
             )
+        # A post's stored card (related reading) shows its count.
+        outdate_articles(pk for pk, (comments, _) in counted.items() if comments != shown[pk])
         # Imported here: the thread module counts with this one.
         from comments.threads import store_first_pages
 
-        store_first_pages(Post.objects.filter(pk__in=existing).defer("body", "body_html"))
+        store_first_pages(Post.objects.filter(pk__in=existing).defer(*Post.LARGE_FIELDS))
 
 
 def recount_comments(comment_ids) -> None:

@@ -419,18 +419,20 @@ def store_first_pages(posts) -> None:
         )
 
 
-def stored_first_page(post, *, stats: tuple[int, int], is_open: bool):
-    """(page, items HTML) of the stored first page, or None when it must be built live."""
-    comment_count, thread_count = stats
-    if not thread_count:
-        return None  # nothing to read: building an empty page costs no query
+def stored_first_page(post, *, is_open: bool):
+    """The post's (comments, threads) and its stored first page, in one query: (stats,
+    (page, items HTML)), or (stats, None) when the page must be built live."""
     row = (
         Discussion.objects.filter(post_id=post.pk)
-        .values_list("first_page_key", "first_page_html")
+        .values_list("comment_count", "thread_count", "first_page_key", "first_page_html")
         .first()
     )
-    if row is None or row[0] != first_page_key(is_open=is_open, urls=action_urls()):
-        return None
+    if row is None:
+        return (0, 0), None
+    comment_count, thread_count, key, items_html = row
+    stats = (comment_count, thread_count)
+    if not thread_count or key != first_page_key(is_open=is_open, urls=action_urls()):
+        return stats, None  # nothing to read, or stored under another key
     page = ThreadPage(
         items=[],
         comment_count=comment_count,
@@ -439,4 +441,4 @@ def stored_first_page(post, *, stats: tuple[int, int], is_open: bool):
         order="oldest",
         has_next=thread_count > settings.COMMENTS_THREADS_PER_PAGE,
     )
-    return page, mark_safe(row[1])  # built by ThreadHTML, which escapes what readers wrote
+    return stats, (page, mark_safe(items_html))  # built by ThreadHTML, which escapes

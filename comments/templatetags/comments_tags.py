@@ -27,11 +27,11 @@ def comment_section(context, post):
     user = request.user if signed_in else None
     order = request.GET.get("order", "oldest") if request else "oldest"
     number = page_number(request.GET.get("cpage")) if request else 1
-    stats = request_stats(request, post)
     is_open = comments_are_open(post)
-    stored = None
     if not signed_in and order == "oldest" and number == 1:
-        stored = stored_first_page(post, stats=stats, is_open=is_open)
+        stats, stored = stored_first_page(post, is_open=is_open)
+    else:
+        stats, stored = request_stats(request, post), None
     if stored is not None:
         page, items_html = stored
     else:

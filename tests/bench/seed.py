@@ -112,6 +112,7 @@ def large() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from blog.articles import store_outdated_articles
     from blog.models import Post, Tag
     from core.markup import render_post_body
     from core.pagecache import refresh_public_pages
@@ -160,6 +161,7 @@ def large() -> None:
             batch_size=2000,
         )
         refresh_public_pages()
+    store_outdated_articles()  # what the hourly job does for posts written in bulk
     refresh_query_statistics()  # what migrate and the daily job do on SQLite
     if connection.vendor == "postgresql":  # what autovacuum soon does after a bulk load
         with connection.cursor() as cursor:

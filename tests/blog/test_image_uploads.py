@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
+from blog.articles import store_articles
 from blog.forms import ImageAdminForm
 from blog.models import AuthorProfile, Image
 from tests.blog.images_support import (
@@ -159,8 +160,10 @@ def test_saving_again_without_a_new_file_neither_reencodes_nor_requeues(
     with django_capture_on_commit_callbacks() as callbacks:
         image.caption = "Tuesday, outside the town hall."
         image.save()
-    # Only the page cache's refresh: no re-encoding, no renditions task.
-    assert [cb for cb in callbacks if cb.__module__ != "core.pagecache"] == []
+    # Only the page cache's refresh and the article shown again with its new caption: no
+    # re-encoding, no renditions task.
+    others = [cb for cb in callbacks if getattr(cb, "__module__", "") != "core.pagecache"]
+    assert [(cb.func, cb.args) for cb in others] == [(store_articles, ([image.post_id],))]
     assert image.file.name == stored_name
 
 

@@ -242,6 +242,8 @@ def test_the_post_page_sends_the_stored_first_page_without_reading_comment_rows(
         page = client.get(post.get_absolute_url()).content.decode()
     assert stored_html in page and "Buses, surely." in page
     assert not [q for q in queries if 'FROM "comments_comment"' in q["sql"]]
+    # The counts come with the stored page, in one read of the post's discussion row.
+    assert len([q for q in queries if 'FROM "comments_discussion"' in q["sql"]]) == 1
 
 
 def test_a_first_page_stored_under_another_key_is_built_live_the_same(client, post, settings):

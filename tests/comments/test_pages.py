@@ -8,7 +8,8 @@ from django.urls import reverse
 from django_comments.models import CommentFlag
 from django_comments_xtd.models import LIKEDIT_FLAG
 
-from blog.models import Tag
+from blog.articles import store_articles
+from blog.models import Post, Tag
 from tests.comments.support import ORIGIN, add_comment, elements, section_of
 from tests.factories import PostFactory, UserFactory
 
@@ -61,6 +62,8 @@ def test_post_page_with_300_comments_stays_within_the_query_budget(
 ):
     users = UserFactory.create_batch(10)
     discussion(busy_post, threads=60, users=users)
+    # As readers get it: articles and cards stored once their changes committed.
+    store_articles(Post.objects.values_list("pk", flat=True))
     cache.clear()
     with django_assert_max_num_queries(QUERY_BUDGET):
         page = client.get(busy_post.get_absolute_url()).content.decode()
