@@ -150,16 +150,16 @@ def render_card(post, *, request=None, listed=()) -> str:
     return get_template(CARD_TEMPLATE).render(context, request)
 
 
-def related_cards(post_ids: list[int], *, request=None) -> list[str]:
-    """The cards of these posts, in this order: as stored when current, else rendered now
-    (with their covers, tags and comment counts in one query each)."""
+def related_cards(post_ids: list[int], *, stored: dict, request=None) -> list[str]:
+    """The cards of these posts, in this order. `stored` maps a post's id to its stored card,
+    key and version (read with the query that chose the posts): a current one is used as it
+    is, the others are rendered now, with their covers, tags and comment counts in one query
+    each."""
     fingerprint = _fingerprint()
-    rows = Post.objects.filter(pk__in=post_ids).values_list(
-        "pk", "card_html", "article_key", "article_version"
-    )
     cards = {}
     missing = []
-    for pk, card, key, version in rows:
+    for pk in post_ids:
+        card, key, version = stored[pk]
         if key == f"{fingerprint}:{version}":
             cards[pk] = mark_safe(card)  # rendered by our own template, which escaped it
         else:

@@ -58,19 +58,20 @@ def post_detail_context(post, *, request=None, stored: bool = False) -> dict:
     With `stored`, the post's stored article is used when it is current (`blog.articles`),
     and none of what only the article shows is read.
     """
-    cards = articles.related_cards(related_post_ids(post), request=request)
-    context = {"post": post, "related_cards": cards}
+    context = {"post": post, "related_cards": related_cards(post, request=request)}
     if stored and (stored_article := articles.stored_article(post)) is not None:
         return context | {"stored_article": stored_article}
     return context | articles.article_context(post)
 
 
-def related_post_ids(post) -> list[int]:
-    """Published posts sharing the most tags with this one, newest first among equals.
+def related_cards(post, *, request=None) -> list[str]:
+    """The cards of the published posts sharing the most tags with this one, newest first
+    among equals.
 
     Only the `RELATED_CANDIDATES` newest (post, shared tag) rows are weighed, so a tag on ten
     thousand posts costs what a tag on ten does (issue 12). They are counted here rather than
-    with a grouped query: the ORM's machinery cost more than the rows themselves.
+    with a grouped query (the ORM's machinery cost more than the rows themselves), and they
+    bring their posts' stored cards along: one query for the whole section.
     """
     tagged = Post.tags.through.objects
     rows = (
@@ -81,11 +82,15 @@ def related_post_ids(post) -> list[int]:
         )
         .exclude(post_id=post.pk)
         .order_by("-post__publish_at", "-post_id")
-        .values_list("post_id", flat=True)[:RELATED_CANDIDATES]
+        .values_list("post_id", "post__card_html", "post__article_key", "post__article_version")[
+            :RELATED_CANDIDATES
+        ]
     )
+    stored = {pk: card for pk, *card in rows}
     # Newest first, then a stable sort by shared tags keeps the newest first among equals.
-    shared = Counter(rows)
-    return sorted(shared, key=shared.__getitem__, reverse=True)[:RELATED_POSTS]
+    shared = Counter(pk for pk, *_ in rows)
+    chosen = sorted(shared, key=shared.__getitem__, reverse=True)[:RELATED_POSTS]
+    return articles.related_cards(chosen, stored=stored, request=request)
 
 
 class PostListView(seo.IndexedPageMixin, RememberedCountMixin, PublishedPostMixin, ListView):
@@ -125,7 +130,8 @@ class PostDetailView(PublishedPostMixin, DetailView):
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):
-        return Post.objects.published().select_related("author__profile")
+        # The author comes with a post's stored article; only one rendered live reads it.
+        return Post.objects.published()
 
     def get(self, request, *args, **kwargs):
         try:

@@ -422,14 +422,15 @@ def store_first_pages(posts) -> None:
 def stored_first_page(post, *, is_open: bool):
     """The post's (comments, threads) and its stored first page, in one query: (stats,
     (page, items HTML)), or (stats, None) when the page must be built live."""
-    row = (
-        Discussion.objects.filter(post_id=post.pk)
-        .values_list("comment_count", "thread_count", "first_page_key", "first_page_html")
-        .first()
+    # At most one row (post_id is unique): read as a list, which saves `first()`'s ordering.
+    rows = list(
+        Discussion.objects.filter(post_id=post.pk).values_list(
+            "comment_count", "thread_count", "first_page_key", "first_page_html"
+        )
     )
-    if row is None:
+    if not rows:
         return (0, 0), None
-    comment_count, thread_count, key, items_html = row
+    comment_count, thread_count, key, items_html = rows[0]
     stats = (comment_count, thread_count)
     if not thread_count or key != first_page_key(is_open=is_open, urls=action_urls()):
         return stats, None  # nothing to read, or stored under another key

@@ -1,5 +1,7 @@
 """Helpers shared by tests of several apps."""
 
+import re
+
 from core import identity
 
 
@@ -10,3 +12,12 @@ def warm_site_identity() -> None:
     the writer saves it); tests start with an empty cache, so query budgets warm it first.
     """
     identity.current()
+
+
+def related_titles(response) -> list[str]:
+    """The titles of a post page's "Related reading" cards, in the order shown."""
+    html = response.content.decode()
+    if 'id="related-title"' not in html:
+        return []
+    section = html.split('id="related-title"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'class="post-card__title"><a href="[^"]+">([^<]+)</a>', section)
