@@ -7,10 +7,12 @@ Run inside a site's environment (production settings, its database), by tests.be
 
 `growth`: every public page requested through Django's test client with the page cache
 off (PAGE_CACHE_SECONDS=0 in the environment): its query count and its CPU time
-(time.process_time, median of RUNS after one warm-up; SQLite's work is in-process CPU too).
+(time.process_time, median of RUNS after one warm-up, the pages taking turns in ROUNDS;
+SQLite's work is in-process CPU too).
 `cold`: the 100-comment post with every cache empty before each request (the cache backend
 cleared, content types and sites forgotten; compiled templates stay, as in a running worker):
-CPU time, median of RUNS. Each prints one JSON line.
+CPU time, median of RUNS. tests.bench.serving runs it once per round. Each prints one JSON
+line.
 """
 
 import json
@@ -20,6 +22,7 @@ import sys
 import time
 
 RUNS = int(os.environ.get("BENCH_INPROCESS_RUNS", 9))
+ROUNDS = 3
 
 
 def _client():
@@ -47,16 +50,17 @@ def growth(pages: dict[str, str]) -> dict:
         with CaptureQueriesContext(connection) as queries:
             _request(client, path)
         count = len(queries)  # read now: it slices the log, which the next request clears
-        timings = []
-        for _ in range(RUNS):
-            started = time.process_time()
-            _request(client, path)
-            timings.append((time.process_time() - started) * 1000)
-        result[label] = {
-            "path": path,
-            "queries": count,
-            "cpu_ms": statistics.median(timings),
-        }
+        result[label] = {"path": path, "queries": count, "timings": []}
+    # The pages take turns, a third of the runs each time, so a burst of load on this shared
+    # machine lands on every page rather than on whichever was being measured.
+    for _ in range(ROUNDS):
+        for page in result.values():
+            for _ in range(-(-RUNS // ROUNDS)):
+                started = time.process_time()
+                _request(client, page["path"])
+                page["timings"].append((time.process_time() - started) * 1000)
+    for page in result.values():
+        page["cpu_ms"] = statistics.median(page.pop("timings"))
     return result
 
 
@@ -65,19 +69,28 @@ def cold(path: str) -> dict:
     from django.contrib.sites.models import Site
     from django.core.cache import caches
 
-    client = _client()
-    _request(client, path)  # compile the templates, as a worker does on its first request
-    timings = []
-    size = 0
-    for _ in range(RUNS):
+    def empty_caches():
         for cache in caches.all():
             cache.clear()
         ContentType.objects.clear_cache()
         Site.objects.clear_cache()
+
+    client = _client()
+    # Rendered, not answered from a page the seeding left in the cache: this compiles the
+    # templates of a render, as a worker's first request does.
+    empty_caches()
+    _request(client, path)
+    timings = []
+    size = 0
+    for _ in range(RUNS):
+        empty_caches()
         started = time.process_time()
         response = _request(client, path)
         timings.append((time.process_time() - started) * 1000)
         size = len(response.content)
+        # A worker keeps nothing of the last response; the test client's (request, context,
+        # templates) held through the next render made it a third slower.
+        del response
     return {"path": path, "cpu_ms": statistics.median(timings), "runs": RUNS, "bytes": size}
 
 

@@ -225,8 +225,9 @@ def markdown(results: dict) -> str:
     )
     lines += [
         "",
-        f"Cold render of the 100-comment post (every cache empty, CPU, median of "
-        f"{cold['runs']}): {cold['cpu_ms']:.1f} ms.",
+        f"Cold render of the 100-comment post (every cache empty, CPU; median of {cold['runs']} "
+        f"renders in each round, median of the rounds): {cold['cpu_ms']:.1f} ms (rounds: "
+        f"{', '.join(f'{ms:.1f}' for ms in cold['rounds'])}).",
         f"Bytes: post page {sizes['post_plain']:,} plain, {sizes['post_gzip']:,} gzipped; first "
         f"visit {sizes['first_visit']['total']:,} compressed (HTML {sizes['first_visit']['html']:,}"
         f"; {assets or 'no CSS or JS'}).",
