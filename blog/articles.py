@@ -29,13 +29,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import get_template
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from blog.models import Image, Post
 from blog.templatetags.blog_images import image_url
 from core import identity, seo
-from core.links import absolute_url
+from core.links import absolute_url, reversing_context
 
 # Part of every key: raise it when the templates or what they are given change shape.
 FORMAT = 1
@@ -54,8 +54,7 @@ def _fingerprint() -> str:
         settings.MEDIA_URL,
         settings.STATIC_URL,
         repr(settings.STORAGES),
-        get_urlconf() or settings.ROOT_URLCONF,
-        get_script_prefix(),
+        *reversing_context(),
         identity.current().site_name,
     )
 

@@ -48,17 +48,18 @@ class CommentsConfig(AppConfig):
             receivers.comment_posted, sender=TmpXtdComment, dispatch_uid="comments-posted"
         )
         post_migrate.connect(receivers.sync_site, sender=self, dispatch_uid="comments-sync-site")
-        # A release that prints threads differently stores them again as it is migrated, and
-        # a post whose comments closed by date gets its closed page within the hour.
+        # A release that prints sections differently stores them again once migrated (in the
+        # worker), and a post whose comments closed by date gets its closed section within
+        # the hour.
         post_migrate.connect(
-            receivers.store_outdated_first_pages,
+            receivers.store_outdated_sections,
             sender=self,
-            dispatch_uid="comments-first-pages",
+            dispatch_uid="comments-sections",
         )
         periodic.register(
-            "comments-first-pages",
+            "comments-sections",
             every=datetime.timedelta(hours=1),
-            run=counts.store_outdated_first_pages,
+            run=counts.store_outdated_sections,
         )
         comment_will_be_posted.connect(
             receivers.record_client_ip, sender=TmpXtdComment, dispatch_uid="comments-client-ip"

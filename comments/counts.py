@@ -6,8 +6,8 @@ Other apps use this module (the newsletter ranks the week's posts by it) instead
 comment rows themselves.
 
 The numbers are stored (`Discussion`, one row per commented post), so reading them costs the
-same for 10 comments or 10,000; so is the first page of threads a signed-out reader sees
-(`comments.threads.store_first_pages`). `recount` is the one writer: the `Comment` save and
+same for 10 comments or 10,000; so is the comment section a signed-out reader sees
+(`comments.sections.store_sections`). `recount` is the one writer: the `Comment` save and
 delete receivers call it, and so does every path that changes what a thread shows with a
 queryset update (flags that hide, likes, an edit, a reader deleting their own comment).
 It counts the post's rows again rather than adding or subtracting one, so a path that calls
@@ -93,10 +93,10 @@ def recount(*post_ids: int | None) -> None:
             )
         # A post's stored card (related reading) shows its count.
         outdate_articles(pk for pk, (comments, _) in counted.items() if comments != shown[pk])
-        # Imported here: the thread module counts with this one.
-        from comments.threads import store_first_pages
+        # Imported here: the section module counts with this one.
+        from comments.sections import store_sections
 
-        store_first_pages(Post.objects.filter(pk__in=existing).defer(*Post.LARGE_FIELDS))
+        store_sections(Post.objects.filter(pk__in=existing).defer(*Post.LARGE_FIELDS))
 
 
 def recount_comments(comment_ids) -> None:
@@ -129,24 +129,31 @@ def repair() -> list[Repair]:
     return fixed
 
 
-def store_outdated_first_pages(*, now=None) -> int:
-    """Store again every first page stored under another key (an older release, other
-    settings, comments closed since); returns how many. Pages read meanwhile are built live."""
+def store_outdated_sections(*, now=None) -> int:
+    """Store again every section stored under another key (an older release, other settings,
+    a renamed post, comments closed since); returns how many. Sections read meanwhile are
+    rendered live."""
     from comments.moderation import comments_are_open
-    from comments.threads import action_urls, first_page_key
+    from comments.sections import section_key
 
-    urls = action_urls()
-    keys = {is_open: first_page_key(is_open=is_open, urls=urls) for is_open in (True, False)}
-    # What decides openness and the stored key, never the stored pages themselves.
+    # What decides openness, the post's address and the stored key; never the stored HTML.
     posts = (
         Post.objects.filter(discussion__isnull=False)
         .select_related("discussion")
-        .only("status", "publish_at", "comments_open", "discussion__first_page_key")
+        .only(
+            "slug",
+            "status",
+            "publish_at",
+            "created_at",
+            "comments_open",
+            "discussion__first_page_key",
+        )
     )
     outdated = [
         post.pk
         for post in posts.iterator(chunk_size=500)
-        if post.discussion.first_page_key != keys[comments_are_open(post, now=now)]
+        if post.discussion.first_page_key
+        != section_key(post, is_open=comments_are_open(post, now=now))
     ]
     for pk in outdated:
         recount(pk)

@@ -235,10 +235,11 @@ class Discussion(models.Model):
         "above their replies.",
     )
 
-    # The first page of threads as every signed-out reader sees it (oldest first), stored by
-    # `recount` so a render of the post page reads it instead of building it (issue 12).
-    # `first_page_key` names what shaped it besides the comments; a page whose key is not the
-    # current one (comments closed since, a new release, other settings) is built live.
+    # The comment section as every signed-out reader of its first page sees it (oldest first),
+    # stored by `recount` so a render of the post page reads it instead of building it (issue
+    # 12; `comments.sections`). `first_page_key` names what shaped it besides the comments; a
+    # section whose key is not the current one (comments closed since, a renamed post, a new
+    # release, other settings) is rendered live.
     first_page_html = models.TextField(default="", editable=False)
     first_page_key = models.CharField(max_length=64, default="", editable=False)
 

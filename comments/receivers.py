@@ -90,10 +90,13 @@ def feedback_changed(sender, instance, raw=False, **kwargs):
         return
     if instance.flag in (LIKEDIT_FLAG, DISLIKEDIT_FLAG):
         Comment.recount_feedback(instance.comment_id)
-        counts.recount_comments([instance.comment_id])  # the stored first page shows them
+        counts.recount_comments([instance.comment_id])  # the stored section shows them
     refresh_public_pages()
 
 
-def store_outdated_first_pages(sender, **kwargs):
-    """After `migrate`: first pages an older release stored are stored again (counts)."""
-    counts.store_outdated_first_pages()
+def store_outdated_sections(sender, **kwargs):
+    """After `migrate`: sections an older release stored are stored again, in the worker (the
+    static files they name are collected after the migration)."""
+    from comments import tasks
+
+    tasks.store_outdated_sections.enqueue()

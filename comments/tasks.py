@@ -12,3 +12,12 @@ def send_sign_in_link(email: str, next_url: str) -> bool:
     an address belonged to staff. The view now does the same for every address: enqueue this.
     """
     return request_sign_in_link(email=email, next_url=next_url)
+
+
+@task
+def store_outdated_sections() -> None:
+    """After `migrate`: sections a release or new settings print differently are stored again
+    (`comments.sections`)."""
+    from comments.counts import store_outdated_sections
+
+    store_outdated_sections()

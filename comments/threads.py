@@ -10,7 +10,6 @@ Python and flattened into a list the template renders in a single loop.
 
 import datetime
 import functools
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -25,8 +24,7 @@ from django_comments.models import CommentFlag
 from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG
 
 from comments.counts import post_stats
-from comments.models import Comment, Discussion
-from comments.moderation import comments_are_open
+from comments.models import Comment
 from core.links import reversing_context
 
 ORDERS = ("oldest", "newest")
@@ -385,61 +383,3 @@ def render_context(
         "thread_html": html,
         "items_html": html.items(page.items) if items_html is None else items_html,
     }
-
-
-# Raise it whenever ThreadHTML prints a signed-out reader's items differently: first pages
-# stored by an older release are then built live until `recount` stores them again.
-STORED_PAGE_FORMAT = 1
-
-
-def first_page_key(*, is_open: bool, urls: Mapping[str, str]) -> str:
-    """What shapes a signed-out reader's first page besides the comments themselves."""
-    parts = [
-        STORED_PAGE_FORMAT,
-        settings.COMMENTS_THREADS_PER_PAGE,
-        settings.COMMENTS_XTD_MAX_THREAD_LEVEL,
-        "open" if is_open else "closed",
-        *urls.values(),
-    ]
-    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
-
-
-def store_first_pages(posts) -> None:
-    """Build each post's first page of threads as a signed-out reader sees it, and store it.
-
-    Called by `comments.counts.recount`, after the counts it reads are stored.
-    """
-    urls = action_urls()
-    for post in posts:
-        is_open = comments_are_open(post)
-        html = ThreadHTML(urls=urls, is_open=is_open, signed_in=False)
-        Discussion.objects.filter(post_id=post.pk).update(
-            first_page_html=html.items(load_threads(post).items),
-            first_page_key=first_page_key(is_open=is_open, urls=urls),
-        )
-
-
-def stored_first_page(post, *, is_open: bool):
-    """The post's (comments, threads) and its stored first page, in one query: (stats,
-    (page, items HTML)), or (stats, None) when the page must be built live."""
-    # At most one row (post_id is unique): read as a list, which saves `first()`'s ordering.
-    rows = list(
-        Discussion.objects.filter(post_id=post.pk).values_list(
-            "comment_count", "thread_count", "first_page_key", "first_page_html"
-        )
-    )
-    if not rows:
-        return (0, 0), None
-    comment_count, thread_count, key, items_html = rows[0]
-    stats = (comment_count, thread_count)
-    if not thread_count or key != first_page_key(is_open=is_open, urls=action_urls()):
-        return stats, None  # nothing to read, or stored under another key
-    page = ThreadPage(
-        items=[],
-        comment_count=comment_count,
-        thread_count=thread_count,
-        page=1,
-        order="oldest",
-        has_next=thread_count > settings.COMMENTS_THREADS_PER_PAGE,
-    )
-    return stats, (page, mark_safe(items_html))  # built by ThreadHTML, which escapes

@@ -11,9 +11,11 @@ from core import markup
 def reversing_context() -> tuple:
     """What `reverse()` reads besides its arguments: the URLconf and the script prefix.
 
-    A reversed path is the same while these are, so it may be remembered under them.
+    A reversed path is the same while these are, so it may be remembered under them. Outside
+    a request (a worker, a command) no URLconf is set and `reverse()` reads ROOT_URLCONF, as a
+    request does by default: both count as the same.
     """
-    return (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    return (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
 
 
 def remembered_url(instance, parts: tuple, build: Callable[[], str]) -> str:

@@ -1,17 +1,10 @@
 from django import template
 
-from blog.models import Post, public_name
+from blog.models import Post
 from comments.counts import post_stats
-from comments.forms import CommentForm, FlagForm
-from comments.moderation import closes_at, comments_are_open
-from comments.threads import (
-    ORDERS,
-    load_threads,
-    page_number,
-    render_context,
-    request_stats,
-    stored_first_page,
-)
+from comments.moderation import comments_are_open
+from comments.sections import section_context, stored_section
+from comments.threads import load_threads, page_number, request_stats
 from comments.views.base import signed_in as reader_signed_in
 
 register = template.Library()
@@ -19,7 +12,9 @@ register = template.Library()
 
 @register.inclusion_tag("comments/section.html", takes_context=True)
 def comment_section(context, post):
-    """The post's comment section: count, threads (first page), form or "closed" note."""
+    """The post's comment section: count, threads (first page), form or "closed" note.
+
+    A signed-out reader of the first page gets the stored one (`comments.sections`)."""
     request = context.get("request")
     if context.get("is_preview"):
         return {"preview": True}
@@ -29,30 +24,20 @@ def comment_section(context, post):
     number = page_number(request.GET.get("cpage")) if request else 1
     is_open = comments_are_open(post)
     if not signed_in and order == "oldest" and number == 1:
-        stats, stored = stored_first_page(post, is_open=is_open)
+        stats, stored = stored_section(post, is_open=is_open)
+        if stored is not None:
+            return {"stored_section": stored}
     else:
-        stats, stored = request_stats(request, post), None
-    if stored is not None:
-        page, items_html = stored
-    else:
-        page = load_threads(post, order=order, page=number, user=user, stats=stats)
-        items_html = None
-    csrf_token = str(context.get("csrf_token", "")) if signed_in else ""
-    return render_context(
+        stats = request_stats(request, post)
+    return section_context(
         post,
-        page,
+        page=load_threads(post, order=order, page=number, user=user, stats=stats),
         signed_in=signed_in,
+        user=user,
+        # Read only for signed-in readers: asking for a token sets the CSRF cookie.
+        csrf_token=str(context.get("csrf_token", "")) if signed_in else "",
         is_open=is_open,
-        csrf_token=csrf_token,
-        items_html=items_html,
-    ) | {
-        "orders": ORDERS,
-        "commenter_name": public_name(user) if user else "",
-        "closes_at": closes_at(post),
-        "form": CommentForm(post) if is_open else None,
-        # The flag dialog's form (comments.js); without the script, Flag opens its own page.
-        "flag_form": FlagForm() if signed_in else None,
-    }
+    )
 
 
 def _listed_posts(context) -> list:

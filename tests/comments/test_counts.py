@@ -8,6 +8,8 @@ page of threads with one built afresh from the rows.
 
 import email
 import email.policy
+import re
+import time
 from io import StringIO
 from unittest import mock
 from urllib.parse import urlsplit
@@ -17,13 +19,16 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django_comments.models import CommentFlag
 
-from comments import counts, review, threads
+from comments import counts, review, sections, threads
 from comments.counts import post_stats, with_public_comment_count
+from comments.forms import CommentForm
 from comments.models import Comment, Discussion
 from comments.moderation import comments_are_open
 from core import periodic
@@ -48,19 +53,20 @@ def counted(post) -> tuple[int, int]:
     )
 
 
-def built_first_page(post) -> str:
-    """A signed-out reader's first page of threads, built from the rows now."""
-    html = threads.ThreadHTML(
-        urls=threads.action_urls(), is_open=comments_are_open(post), signed_in=False
+def built_section(post) -> str:
+    """A signed-out reader's comment section, rendered from the rows now, as it is stored."""
+    context = sections.section_context(post, page=threads.load_threads(post))
+    return render_to_string(
+        f"{sections.TEMPLATE}#section",
+        context | {"security_mark": mark_safe(sections.SECURITY_MARK)},
     )
-    return html.items(threads.load_threads(post).items)
 
 
 def assert_first_page_stored(post) -> None:
     row = Discussion.objects.get(post=post)
-    urls = threads.action_urls()
-    assert row.first_page_key == threads.first_page_key(is_open=comments_are_open(post), urls=urls)
-    assert row.first_page_html == built_first_page(post)
+    is_open = comments_are_open(post)
+    assert row.first_page_key == sections.section_key(post, is_open=is_open)
+    assert row.first_page_html == built_section(post)
 
 
 def assert_counts(post, comments: int, threads: int) -> None:
@@ -238,9 +244,11 @@ def test_the_post_page_sends_the_stored_first_page_without_reading_comment_rows(
     root = add_comment(post, text="Ferries first.")
     add_comment(post, parent=root, text="Buses, surely.")
     stored_html = Discussion.objects.get(post=post).first_page_html
+    before, mark, after = stored_html.partition(sections.SECURITY_MARK)
+    assert mark and 'name="security_hash"' not in stored_html
     with CaptureQueriesContext(connection) as queries:
         page = client.get(post.get_absolute_url()).content.decode()
-    assert stored_html in page and "Buses, surely." in page
+    assert before in page and after in page and "Buses, surely." in page
     assert not [q for q in queries if 'FROM "comments_comment"' in q["sql"]]
     # The counts come with the stored page, in one read of the post's discussion row.
     assert len([q for q in queries if 'FROM "comments_discussion"' in q["sql"]]) == 1
@@ -283,7 +291,7 @@ def test_comments_closed_by_date_get_their_closed_page_stored_within_the_hour(po
     settings.COMMENTS_CLOSE_AFTER_DAYS = 0  # the post's comments closed as it was published
     assert not comments_are_open(post)
     assert "data-reply" in Discussion.objects.get(post=post).first_page_html
-    job = {job.name: job for job in periodic.registered()}["comments-first-pages"]
+    job = {job.name: job for job in periodic.registered()}["comments-sections"]
     assert job.every.total_seconds() == 3600
     job.run(now=timezone.now())
     assert "data-reply" not in Discussion.objects.get(post=post).first_page_html
@@ -293,7 +301,7 @@ def test_comments_closed_by_date_get_their_closed_page_stored_within_the_hour(po
 def test_looking_for_outdated_first_pages_reads_keys_not_pages(post):
     add_comment(post, text="Ferries first.")
     with CaptureQueriesContext(connection) as queries:
-        assert counts.store_outdated_first_pages() == 0
+        assert counts.store_outdated_sections() == 0
     (looked,) = queries.captured_queries
     assert "first_page_key" in looked["sql"] and "first_page_html" not in looked["sql"]
     assert '"body' not in looked["sql"]
@@ -307,3 +315,46 @@ def test_a_new_comment_is_counted_once_though_xtd_saves_it_twice(post):
     assert [call.args for call in recount.call_args_list] == [(post.pk,), (post.pk,)]
     assert reply.thread_id == root.pk
     assert_counts(post, 3, 2)
+
+
+def test_a_stored_section_gets_fresh_signed_fields_on_every_view(client, post):
+    """What the reader's browser sends back: the page's own hidden fields, signed now."""
+    add_comment(post, text="Ferries first.")
+    assert sections.SECURITY_MARK in Discussion.objects.get(post=post).first_page_html
+    page = client.get(post.get_absolute_url()).content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+    assert abs(int(fields["timestamp"]) - time.time()) < 5
+    form = CommentForm(post, data={name: fields[name] for name in sections_fields()})
+    assert not form.security_errors()
+    assert sections.SECURITY_MARK not in page
+
+
+def sections_fields() -> tuple[str, ...]:
+    return ("content_type", "object_pk", "timestamp", "security_hash")
+
+
+def test_a_renamed_post_renders_its_section_live_until_stored_again(client, post):
+    """The section links to the post (sign in, then come back): its address is in the key."""
+    add_comment(post, text="Ferries first.")
+    type(post).objects.filter(pk=post.pk).update(slug="ferries-renamed")
+    renamed = type(post).objects.get(pk=post.pk)
+    page = client.get(renamed.get_absolute_url()).content.decode()
+    assert "ferries-renamed" in page.split('id="comments"', 1)[1]
+    assert counts.store_outdated_sections() == 1
+    assert_first_page_stored(renamed)
+
+
+def test_the_page_with_the_stored_section_is_the_page_rendered_live(client, post, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    root = add_comment(post, text="Ferries first.")
+    add_comment(post, parent=root, text="Buses, surely.")
+
+    def without_clock(html: bytes) -> bytes:
+        """The form's signed time and the signup stamp change by the second."""
+        return re.sub(rb'name="(timestamp|security_hash|stamp)" value="[^"]*"', b"", html)
+
+    stored = client.get(post.get_absolute_url()).content
+    Discussion.objects.filter(post=post).update(first_page_key="")  # as if never stored
+    live = client.get(post.get_absolute_url()).content
+    assert b"Buses, surely." in stored
+    assert without_clock(stored) == without_clock(live)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from comments.counts import repair, store_outdated_first_pages
+from comments.counts import repair, store_outdated_sections
 from core.pagecache import refresh_public_pages
 
 
@@ -24,6 +24,6 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{len(fixed)} post(s) repaired."))
         else:
             self.stdout.write("Every post's comment count is right.")
-        if stored := store_outdated_first_pages():
-            stored_again = f"{stored} first page(s) of threads stored again."
+        if stored := store_outdated_sections():
+            stored_again = f"{stored} comment section(s) stored again."
             self.stdout.write(self.style.SUCCESS(stored_again))
