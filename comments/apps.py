@@ -71,6 +71,7 @@ class CommentsConfig(AppConfig):
         )
         appliers.register("comments", apply=site_import.apply, order=20)
         post_save.connect(receivers.comment_saved, sender=Comment, dispatch_uid="comments-saved")
+        post_save.connect(receivers.post_saved, sender=Post, dispatch_uid="comments-post-saved")
         post_delete.connect(
             receivers.comment_deleted, sender=Comment, dispatch_uid="comments-deleted"
         )

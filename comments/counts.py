@@ -5,8 +5,8 @@ cards, the post page's comment section, the admin's post list and the newsletter
 Other apps use this module (the newsletter ranks the week's posts by it) instead of reading
 comment rows themselves.
 
-The numbers are stored (`Discussion`, one row per commented post), so reading them costs the
-same for 10 comments or 10,000; so is the comment section a signed-out reader sees
+The numbers are stored (`Discussion`, one row per saved or commented post), so reading them
+costs the same for 10 comments or 10,000; so is the comment section a signed-out reader sees
 (`comments.sections.store_sections`). `recount` is the one writer: the `Comment` save and
 delete receivers call it, and so does every path that changes what a thread shows with a
 queryset update (flags that hide, likes, an edit, a reader deleting their own comment).

@@ -1,11 +1,13 @@
 """Signal receivers tying django-comments-xtd's flow to ours (connected in apps.py ready())."""
 
 import datetime
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.contrib.sites.shortcuts import get_current_site
+from django.db import transaction
 from django.utils import timezone
 from django_comments_xtd import views as xtd_views
 from django_comments_xtd.models import DISLIKEDIT_FLAG, LIKEDIT_FLAG, TmpXtdComment
@@ -76,6 +78,13 @@ def comment_saved(sender, instance, created, raw=False, **kwargs):
     if created and not appliers.is_importing():  # imported: nobody is told again
         notifications.notify_post_author(instance)
         notifications.send_newsletter_consent(instance)
+
+
+def post_saved(sender, instance, raw=False, **kwargs):
+    """A post's address, publication and open or closed discussion are in its stored comment
+    section: once the save commits, store it again (a new post gets its first one)."""
+    if not raw:
+        transaction.on_commit(partial(counts.recount, instance.pk), robust=True)
 
 
 def comment_deleted(sender, instance, **kwargs):

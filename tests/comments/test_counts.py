@@ -358,3 +358,20 @@ def test_the_page_with_the_stored_section_is_the_page_rendered_live(client, post
     live = client.get(post.get_absolute_url()).content
     assert b"Buses, surely." in stored
     assert without_clock(stored) == without_clock(live)
+
+
+def test_a_saved_post_gets_its_section_stored_once_the_save_commits(
+    client, django_capture_on_commit_callbacks
+):
+    """A post without comments has a section too (the form), and a rename changes its links."""
+    with django_capture_on_commit_callbacks(execute=True):
+        post = PostFactory(title="Ferries before flyovers")
+    assert_first_page_stored(post)
+    with django_capture_on_commit_callbacks(execute=True):
+        post.slug = "ferries-first"
+        post.save()
+    assert_first_page_stored(post)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(post.get_absolute_url()).content.decode()
+    assert "ferries-first" in page.split('id="comments"', 1)[1]
+    assert not [q for q in queries if 'FROM "comments_comment"' in q["sql"]]
