@@ -206,7 +206,7 @@ def markdown(results: dict) -> str:
         )
     lines += [
         "",
-        "## Growth: page cache off, in-process (10 posts → 1,010; 10 comments → "
+        "## Growth: page cache off, in-process (20 posts → 1,020; 10 comments → "
         "10,000 on the post)",
         "",
         "| database | page | queries small → large | CPU ms small → large | flat |",

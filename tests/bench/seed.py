@@ -40,6 +40,7 @@ def fixture() -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from blog.feeds import FEED_LENGTH
     from blog.models import Post, Tag
 
     now = timezone.now()
@@ -51,7 +52,9 @@ def fixture() -> None:
         for name in ("Transport", "Budget", "Housing")
     ]
     posts = []
-    for n in range(10):
+    # As many posts as the longest listing (the feed) shows: every listing is full before the
+    # large data set is added, so its growth measures the data, not a listing filling up.
+    for n in range(FEED_LENGTH):
         post = Post.objects.create(
             title=f"On the city’s budget, part {n + 1}" if n else "On the city’s budget",
             slug="budget" if n == 0 else f"budget-{n + 1}",

@@ -4,10 +4,10 @@
 
 1. Builds a throwaway site with production settings (DEBUG off, WAL-mode SQLite file,
    database cache), seeds the fixture through the real code paths (tests/bench/seed.py: an
-   OpEd with 100 comments in 25 threads of depth 3, a post with 10 comments, 10 posts), takes
-   the "small" in-process growth figures, adds the large data set in bulk (1,000 posts, one
-   with 10,000 comments; 50,000 comments; 20,000 subscribers), takes the "large" figures and
-   the cold-render CPU time. When PostgreSQL and Redis are reachable, a second site on them
+   OpEd with 100 comments in 25 threads of depth 3, a post with 10 comments, 20 posts: as
+   many as the feed lists), takes the "small" in-process growth figures, adds the large data
+   set in bulk (1,000 posts, one with 10,000 comments; 50,000 comments; 20,000 subscribers)
+   and takes the "large" figures; the cold-render CPU time is taken in each round (3.). When PostgreSQL and Redis are reachable, a second site on them
    gets the same (a database of its own, created and dropped; its own Redis DB number).
 2. Serves them with gunicorn and config/gunicorn.conf.py as shipped (page cache on; a second
    gunicorn of the SQLite site with PAGE_CACHE_SECONDS=0 for "uncached"; a third, also
@@ -18,7 +18,9 @@
    (deploy/nginx/site.conf) in front of the SQLite site.
 3. Warms every gunicorn worker on every target, then measures every target with
    `wrk -t2 -c16` in interleaved rounds (round 1 runs every target, then round 2, ...), with
-   `Accept-Encoding: gzip` as browsers send it, and reports medians.
+   `Accept-Encoding: gzip` as browsers send it, and reports medians. After each round, the
+   cold render of the 100-comment post in-process on the SQLite site (every cache emptied,
+   then the targets warmed again); its figure is the median of the rounds.
 4. Prints the six goals of issue 12 with their measured ratios and PASS/FAIL, and writes
    var/bench/serving.json and var/bench/serving.md.
 
