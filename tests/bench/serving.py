@@ -7,8 +7,9 @@
    OpEd with 100 comments in 25 threads of depth 3, a post with 10 comments, 20 posts: as
    many as the feed lists), takes the "small" in-process growth figures, adds the large data
    set in bulk (1,000 posts, one with 10,000 comments; 50,000 comments; 20,000 subscribers)
-   and takes the "large" figures; the cold-render CPU time is taken in each round (3.). When PostgreSQL and Redis are reachable, a second site on them
-   gets the same (a database of its own, created and dropped; its own Redis DB number).
+   and takes the "large" figures; the cold-render CPU time is taken in each round (3.). When
+   PostgreSQL and Redis are reachable, a second site on them gets the same (a database of
+   its own, created and dropped; its own Redis DB number).
 2. Serves them with gunicorn and config/gunicorn.conf.py as shipped (page cache on; a second
    gunicorn of the SQLite site with PAGE_CACHE_SECONDS=0 for "uncached"; a third, also
    uncached, for the stock-templates baseline alone, with tests.bench.settings mounting
