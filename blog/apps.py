@@ -46,6 +46,9 @@ class BlogConfig(AppConfig):
 
 
 def store_outdated_articles(sender, **kwargs):
+    from django.db import transaction
+
     from blog import tasks
 
-    tasks.store_outdated_articles.enqueue()
+    # Robust: a queue that is down is logged, not a failed `migrate` (the hourly job stores).
+    transaction.on_commit(tasks.store_outdated_articles.enqueue, robust=True)

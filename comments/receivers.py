@@ -108,4 +108,5 @@ def store_outdated_sections(sender, **kwargs):
     static files they name are collected after the migration)."""
     from comments import tasks
 
-    tasks.store_outdated_sections.enqueue()
+    # Robust: a queue that is down is logged, not a failed `migrate` (the hourly job stores).
+    transaction.on_commit(tasks.store_outdated_sections.enqueue, robust=True)
