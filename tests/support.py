@@ -21,3 +21,9 @@ def related_titles(response) -> list[str]:
         return []
     section = html.split('id="related-title"', 1)[1].split("</section>", 1)[0]
     return re.findall(r'class="post-card__title"><a href="[^"]+">([^<]+)</a>', section)
+
+
+def without_clock(html: bytes) -> bytes:
+    """A page without the fields that change by the second: the comment form's signed time
+    and hash, and the signup form's stamp."""
+    return re.sub(rb'name="(timestamp|security_hash|stamp)" value="[^"]*"', b"", html)

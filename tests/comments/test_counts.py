@@ -34,6 +34,7 @@ from comments.moderation import comments_are_open
 from core import periodic
 from tests.comments.support import ORIGIN, add_comment, link_in, post_comment
 from tests.factories import PostFactory, StaffFactory, UserFactory
+from tests.support import without_clock
 
 pytestmark = pytest.mark.django_db
 
@@ -348,10 +349,6 @@ def test_the_page_with_the_stored_section_is_the_page_rendered_live(client, post
     settings.PAGE_CACHE_SECONDS = 0
     root = add_comment(post, text="Ferries first.")
     add_comment(post, parent=root, text="Buses, surely.")
-
-    def without_clock(html: bytes) -> bytes:
-        """The form's signed time and the signup stamp change by the second."""
-        return re.sub(rb'name="(timestamp|security_hash|stamp)" value="[^"]*"', b"", html)
 
     stored = client.get(post.get_absolute_url()).content
     Discussion.objects.filter(post=post).update(first_page_key="")  # as if never stored
