@@ -1,6 +1,7 @@
 import datetime
 
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.db.models.signals import post_delete, post_migrate
 
 
@@ -45,10 +46,16 @@ class BlogConfig(AppConfig):
         )
 
 
-def store_outdated_articles(sender, **kwargs):
+def store_outdated_articles(sender, using, apps=global_apps, **kwargs):
     from django.db import transaction
 
     from blog import tasks
 
-    # Robust: a queue that is down is logged, not a failed `migrate` (the hourly job stores).
-    transaction.on_commit(tasks.store_outdated_articles.enqueue, robust=True)
+    try:
+        posts = apps.get_model("blog", "Post")
+    except LookupError:  # migrated back to before there were posts
+        return
+    if posts.objects.using(using).exists():  # a new database gets no task for nothing
+        # Robust: a queue that is down is logged, not a failed `migrate` (the hourly job
+        # stores them too).
+        transaction.on_commit(tasks.store_outdated_articles.enqueue, using=using, robust=True)

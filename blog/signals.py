@@ -32,7 +32,11 @@ def image_saved(sender, instance, raw=False, **kwargs):
 
 def post_saved(sender, instance, raw=False, **kwargs):
     """`Post.save` raised the version; the article is rendered again once the save commits."""
-    if not raw:
+    if raw:
+        # Loaded as stored (`loaddata`, a restore), stored parts included; the tags it sets
+        # next change nothing either (`tags_changed`).
+        instance._loaded_as_stored = True
+    else:
         transaction.on_commit(partial(articles.store_articles, [instance.pk]), robust=True)
 
 
@@ -51,6 +55,8 @@ def tag_changed(sender, instance, raw=False, **kwargs):
 def tags_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
     """Tags added to or taken off a post, or posts to or from a tag."""
     if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if getattr(instance, "_loaded_as_stored", False):  # m2m_changed has no `raw`
         return
     if not reverse:
         articles.outdate_articles([instance.pk])

@@ -4,6 +4,7 @@ import datetime
 from functools import partial
 from urllib.parse import urlsplit
 
+from django.apps import apps as global_apps
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.contrib.sites.shortcuts import get_current_site
@@ -103,10 +104,16 @@ def feedback_changed(sender, instance, raw=False, **kwargs):
     refresh_public_pages()
 
 
-def store_outdated_sections(sender, **kwargs):
+def store_outdated_sections(sender, using, apps=global_apps, **kwargs):
     """After `migrate`: sections an older release stored are stored again, in the worker (the
     static files they name are collected after the migration)."""
     from comments import tasks
 
-    # Robust: a queue that is down is logged, not a failed `migrate` (the hourly job stores).
-    transaction.on_commit(tasks.store_outdated_sections.enqueue, robust=True)
+    try:
+        discussions = apps.get_model("comments", "Discussion")
+    except LookupError:  # migrated back to before there were stored sections
+        return
+    if discussions.objects.using(using).exists():  # a new database gets no task for nothing
+        # Robust: a queue that is down is logged, not a failed `migrate` (the hourly job
+        # stores them too).
+        transaction.on_commit(tasks.store_outdated_sections.enqueue, using=using, robust=True)

@@ -360,7 +360,7 @@ def test_a_post_written_by_the_release_before_is_shown_then_stored(client, post)
     assert_stored_afresh(old)
 
 
-def test_a_queue_that_is_down_does_not_fail_migrate(commit, monkeypatch, caplog):
+def test_a_queue_that_is_down_does_not_fail_migrate(commit, post, monkeypatch, caplog):
     """After `migrate` the stores are queued; with the queue down, migrate still succeeds."""
     from django.core.management import call_command
 
@@ -376,3 +376,13 @@ def test_a_queue_that_is_down_does_not_fail_migrate(commit, monkeypatch, caplog)
     commit(call_command, "migrate", verbosity=0)
     refused = [record for record in caplog.records if "the queue is down" in record.getMessage()]
     assert len(refused) == 2  # logged, one per app, and migrate went on
+
+
+def test_migrating_a_new_database_queues_nothing(django_capture_on_commit_callbacks):
+    """A database without posts has nothing stored to bring up to date: no task rows (a
+    restore checks that the database it fills is empty)."""
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        call_command("migrate", verbosity=0)
+    assert callbacks == []
