@@ -187,7 +187,8 @@ def store_articles(post_ids: Iterable[int]) -> int:
     written = 0
     # The versions are read before the rows they describe: a change committed in between
     # raises the version, and the older rendering is then not written.
-    for post in posts.prefetch_related("tags").iterator(chunk_size=100):
+    parts = ("tags", "images", "corrections", "sources")  # what `article_context` reads
+    for post in posts.prefetch_related(*parts).iterator(chunk_size=100):
         rendered = render_article(article_context(post))
         written += Post.objects.filter(pk=post.pk, article_version=post.article_version).update(
             article_key=f"{fingerprint}:{post.article_version}",

@@ -386,3 +386,15 @@ def test_migrating_a_new_database_queues_nothing(django_capture_on_commit_callba
     with django_capture_on_commit_callbacks() as callbacks:
         call_command("migrate", verbosity=0)
     assert callbacks == []
+
+
+def test_storing_many_articles_reads_their_parts_once_per_batch(post):
+    """The hourly job and the migrate task store every outdated post: a post's tags, images,
+    sources and corrections come in one query each for the whole batch."""
+    others = PostFactory.create_batch(5)
+    with CaptureQueriesContext(connection) as one:
+        articles.store_articles([post.pk])
+    with CaptureQueriesContext(connection) as six:
+        articles.store_articles([post.pk, *(other.pk for other in others)])
+    # Per post only its write and its card's comment count.
+    assert len(six) <= len(one) + 2 * len(others)
