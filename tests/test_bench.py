@@ -1,6 +1,7 @@
 """The serving benchmark's own parts: the goal verdicts, the nginx rendering and wrk's figures."""
 
 import http.server
+import re
 import subprocess
 import threading
 
@@ -160,3 +161,32 @@ def test_wrk_figures_come_from_its_done_hook(tmp_path):
     assert ok["requests"] > 0 and ok["rps"] > 0 and ok["errors"] == 0
     assert 0 < ok["p50_ms"] <= ok["p99_ms"] <= ok["max_ms"]
     assert missing["non_2xx_3xx"] == missing["requests"] > 0
+
+
+@pytest.mark.django_db
+def test_the_stock_baseline_costs_what_a_stock_site_costs(client, settings):
+    """xtd's stock templates with xtd's stock permalinks: the queries do not grow with the
+    comments, and the comment model keeps its own permalink outside the baseline page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from comments.models import Comment
+    from tests.comments.support import add_comment
+    from tests.factories import PostFactory
+
+    settings.ROOT_URLCONF = "tests.bench.stock_urls"
+    settings.PAGE_CACHE_SECONDS = 0
+    counts = []
+    for comments in (2, 12):
+        post = PostFactory()
+        for n in range(comments):
+            add_comment(post, text=f"Point {n} of {comments}.")
+        client.get(f"/bench-stock/{post.pk}/")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/bench-stock/{post.pk}/")
+        assert response.status_code == 200
+        assert len(re.findall(rb'href="/comments/cr/\d+/\d+/#c\d+"', response.content)) >= comments
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    comment = Comment.objects.latest("pk")
+    assert comment.get_absolute_url() == f"{post.get_absolute_url()}#c{comment.pk}"
