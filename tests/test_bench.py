@@ -1,14 +1,19 @@
 """The serving benchmark's own parts: the goal verdicts, the nginx rendering and wrk's figures."""
 
 import http.server
+import os
 import re
 import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from tests.bench import report, wrk
 from tests.bench.nginx import SITE_CONF, Nginx, free_port, nginx_binary, render_site
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def target(key, rps, *, p99=5.0, encoding="gzip", group="post"):
@@ -102,6 +107,52 @@ def test_the_memory_goal_judges_our_servers_only():
     assert verdicts(results(memory=ours | uncached | baselines))[5] is False
     measured = report.goals(results(memory=ours | baselines))[5]["measured"]
     assert "stock baseline 97.0 MB (not judged)" in measured
+    floors = {
+        report.FLOOR_SQLITE: {"rss_mb": [42.0, 42.5], "restarted": 0},
+        report.FLOOR_PG: {"rss_mb": [61.0], "restarted": 0},
+    }
+    goal = report.goals(results(memory=ours | floors))[5]
+    assert goal["pass"] is True, "the floor is reported, not judged"
+    assert (
+        "the smallest Django site: 42.5 MB on SQLite, 61.0 MB on PostgreSQL+Redis"
+        in (goal["measured"])
+    )
+
+
+def test_the_smallest_django_site_answers_from_its_database_and_cache(tmp_path):
+    """The memory floor's server runs on a benchmark site's environment: one query, one
+    cache read, and nothing of ours in its modules."""
+    script = (
+        "import io, sys\n"
+        "from django.core.management import call_command\n"
+        "from tests.bench.smallest_site import application\n"
+        "call_command('migrate', verbosity=0)\n"
+        "call_command('createcachetable')\n"
+        "environ = {'REQUEST_METHOD': 'GET', 'PATH_INFO': '/', 'SERVER_NAME': '127.0.0.1',\n"
+        "    'SERVER_PORT': '80', 'HTTP_HOST': '127.0.0.1', 'wsgi.url_scheme': 'http',\n"
+        "    'wsgi.input': io.BytesIO(), 'wsgi.errors': sys.stderr}\n"
+        "answer = []\n"
+        "body = b''.join(application(environ, lambda status, headers: answer.append(status)))\n"
+        "ours = sorted(m for m in sys.modules if m.split('.')[0] in\n"
+        "    ('core', 'blog', 'comments', 'newsletter'))\n"
+        "print(answer[0], body.decode(), ours)\n"
+    )
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment | {"VAR_DIR": str(tmp_path), "SECRET_KEY": "floor-" * 10},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "200 OK 0 users []"
 
 
 def test_the_rendered_nginx_config_has_only_the_local_values(tmp_path):

@@ -10,7 +10,11 @@ GROWTH_SLACK_MS = 1.0  # plus this, for pages that take a millisecond or two
 # but not judged (the stock baseline imports xtd's URLs, Django REST framework and more).
 NOOP_SERVER = "do-nothing WSGI"
 STOCK_SERVER = "stock xtd templates (bench URLs)"
-BASELINE_SERVERS = {NOOP_SERVER, STOCK_SERVER}
+# The smallest Django site on the same database and cache (tests/bench/smallest_site.py).
+FLOOR_SQLITE = "smallest Django site (SQLite)"
+FLOOR_PG = "smallest Django site (PostgreSQL+Redis)"
+FLOOR_SERVERS = {FLOOR_SQLITE, FLOOR_PG}
+BASELINE_SERVERS = {NOOP_SERVER, STOCK_SERVER, *FLOOR_SERVERS}
 
 
 def _by_key(results: dict) -> dict:
@@ -133,6 +137,13 @@ def goals(results: dict) -> list[dict]:
     restarts = sum(m["restarted"] for m in ours.values())
     heaviest = max(ours, key=lambda name: max(ours[name]["rss_mb"], default=0), default="")
     detail = f"largest worker {largest:.1f} MB ({heaviest}), {restarts} worker restarts"
+    floors = [
+        f"{max(memory[name]['rss_mb']):.1f} MB on {name.partition('(')[2].rstrip(')')}"
+        for name in (FLOOR_SQLITE, FLOOR_PG)
+        if memory.get(name, {}).get("rss_mb")
+    ]
+    if floors:
+        detail += f"; the smallest Django site: {', '.join(floors)} (not judged)"
     if memory.get(STOCK_SERVER, {}).get("rss_mb"):
         detail += f"; stock baseline {max(memory[STOCK_SERVER]['rss_mb']):.1f} MB (not judged)"
     out.append(
@@ -202,6 +213,21 @@ def markdown(results: dict) -> str:
         errors = _note(m)
         lines.append(
             f"| {x['label']}{errors} | {m['rps']:,.0f} | {m['p50_ms']:.1f} | "
+            f"{m['p99_ms']:.1f} | {x['bytes']:,} {x['encoding']} |"
+        )
+    floor = [x for x in targets if x["group"] == "floor"]
+    if floor:
+        lines += [
+            "",
+            "## The stack's floor: Django with two contrib apps, one query and one cache read",
+            "",
+            "| server | req/s | p50 ms | p99 ms | body bytes |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+    for x in floor:
+        m = x["median"]
+        lines.append(
+            f"| {x['label']}{_note(m)} | {m['rps']:,.0f} | {m['p50_ms']:.1f} | "
             f"{m['p99_ms']:.1f} | {x['bytes']:,} {x['encoding']} |"
         )
     lines += [

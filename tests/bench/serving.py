@@ -14,9 +14,10 @@
    gunicorn of the SQLite site with PAGE_CACHE_SECONDS=0 for "uncached"; a third, also
    uncached, for the stock-templates baseline alone, with tests.bench.settings mounting
    tests/bench/stock_urls.py, so the modules xtd's URLs import stay out of our workers'
-   memory), next to a do-nothing WSGI app under the same configuration, nginx serving a
-   static copy of the post page (plain and `gzip_static`), and the shipped nginx micro-cache
-   (deploy/nginx/site.conf) in front of the SQLite site.
+   memory), next to a do-nothing WSGI app under the same configuration, the smallest
+   Django site on each database and cache (tests/bench/smallest_site.py: the stack's memory
+   floor), nginx serving a static copy of the post page (plain and `gzip_static`), and the
+   shipped nginx micro-cache (deploy/nginx/site.conf) in front of the SQLite site.
 3. Warms every gunicorn worker on every target, then measures every target with
    `wrk -t2 -c16` in interleaved rounds (round 1 runs every target, then round 2, ...), with
    `Accept-Encoding: gzip` as browsers send it, and reports medians. After each round, the
@@ -234,6 +235,16 @@ def main() -> int:
             ).start()
             servers.append(noop)
             noop.wait_ready()
+            floors = [
+                sites.Gunicorn(
+                    name, site.env, "tests.bench.smallest_site:application", free_port()
+                ).start()
+                for name, site in ((report.FLOOR_SQLITE, sqlite), (report.FLOOR_PG, pg))
+                if site is not None
+            ]
+            servers += floors
+            for floor in floors:
+                floor.wait_ready()
             ports = {name: free_port() for name in ("plain", "gzip", "proxy")}
             proxy = Nginx(
                 tmp / "nginx",
@@ -250,7 +261,9 @@ def main() -> int:
                 list(ports.values()),
             ).start()
 
-            targets = make_targets(tmp, paths, ports, ours, nocache, stock, ours_pg, noop, data)
+            targets = make_targets(
+                tmp, paths, ports, ours, nocache, stock, ours_pg, noop, floors, data
+            )
             workers_before = {server.name: server.worker_pids() for server in servers}
             for target in targets:  # warm the caches and record what is sent
                 try:
@@ -325,7 +338,9 @@ def main() -> int:
     return 0 if all(goal["pass"] for goal in results["goals"]) else 1
 
 
-def make_targets(tmp, paths, ports, ours, nocache, stock, ours_pg, noop, data) -> list[dict]:
+def make_targets(
+    tmp, paths, ports, ours, nocache, stock, ours_pg, noop, floors, data
+) -> list[dict]:
     """Every wrk target, headline ones first, in the order each round runs them."""
     wrk_folder = tmp / "wrk"
     wrk_folder.mkdir(exist_ok=True)
@@ -388,6 +403,16 @@ def make_targets(tmp, paths, ports, ours, nocache, stock, ours_pg, noop, data) -
                     "group": "pages",
                 }
             )
+    for floor in floors:
+        listed.append(
+            {
+                "key": f"floor {floor.name}",
+                "label": floor.name,
+                "url": floor.base + "/",
+                "seconds": PAGE_SECONDS,
+                "group": "floor",
+            }
+        )
     for target in listed:
         target |= {"headers": dict(GZIP), "folder": wrk_folder, "rounds": []}
     return listed
