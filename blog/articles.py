@@ -71,6 +71,11 @@ def article_key(version: int) -> str:
     return f"{_fingerprint()}:{version}"
 
 
+def cards_key() -> str:
+    """What rendered cards depend on besides their posts' rows, for keys of stored lists."""
+    return f"v{FORMAT}:{_fingerprint()}"
+
+
 def article_context(post) -> dict:
     """What the partials need beyond the post, in four queries."""
     images = list(post.images.all())

@@ -1,4 +1,5 @@
 from collections import Counter
+from functools import partial
 
 from django.conf import settings
 from django.db.models import Count
@@ -66,12 +67,23 @@ def post_detail_context(post, *, request=None, stored: bool = False) -> dict:
 
 def related_cards(post, *, request=None) -> list[str]:
     """The cards of the published posts sharing the most tags with this one, newest first
-    among equals.
+    among equals: chosen and rendered once per change of public content, then shared by
+    every process (`remember_until_change`). What they show moves only when a post is
+    published, edited or retagged, or a comment changes a count, and each of those starts
+    a new generation; the key carries what the cards' rendering depends on besides their
+    posts (`articles.cards_key`), so a release or a setting that changes them starts afresh.
+    """
+    return remember_until_change(
+        f"blog:related:{articles.cards_key()}:{post.pk}",
+        partial(choose_related_cards, post, request=request),
+    )
 
-    Only the `RELATED_CANDIDATES` newest (post, shared tag) rows are weighed, so a tag on ten
-    thousand posts costs what a tag on ten does (issue 12). They are counted here rather than
-    with a grouped query (the ORM's machinery cost more than the rows themselves), and they
-    bring their posts' stored cards along: one query for the whole section.
+
+def choose_related_cards(post, *, request=None) -> list[str]:
+    """Only the `RELATED_CANDIDATES` newest (post, shared tag) rows are weighed, so a tag on
+    ten thousand posts costs what a tag on ten does (issue 12). They are counted here rather
+    than with a grouped query (the ORM's machinery cost more than the rows themselves), and
+    they bring their posts' stored cards along: one query for the whole section.
     """
     tagged = Post.tags.through.objects
     rows = (

@@ -8,6 +8,7 @@ the rows, and the page a reader gets with what it shows.
 
 import datetime
 from types import SimpleNamespace
+from unittest.mock import patch
 
 import pytest
 from django.core.cache import cache
@@ -24,7 +25,7 @@ from core.models import SiteIdentity
 from tests.blog.test_admin import post_form
 from tests.comments.support import add_comment
 from tests.factories import ImageFactory, PostFactory, StaffFactory
-from tests.support import without_clock
+from tests.support import related_titles, without_clock
 
 pytestmark = pytest.mark.django_db
 
@@ -334,6 +335,48 @@ def test_related_cards_are_stored_ones_when_current_and_rendered_when_not(client
     Post.objects.filter(pk=other.pk).update(article_key="")
     live = page(client, post)
     assert stored_card in live  # rendered now, the same card
+
+
+def test_related_reading_is_chosen_once_per_change_of_public_content(
+    client, commit, post, settings
+):
+    """The section is worked out once, then read back whole until something public changes:
+    a post sharing a tag published since shows on the very next view (page cache off, so
+    every view renders)."""
+    settings.PAGE_CACHE_SECONDS = 0
+    first = []
+    commit(lambda: first.append(PostFactory(title="Another crossing")))
+    commit(first[0].tags.add, Tag.objects.get(slug="climate"))
+    cache.clear()
+    assert related_titles(client.get(post.get_absolute_url())) == ["Another crossing"]
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(post.get_absolute_url())
+    assert related_titles(again) == ["Another crossing"]
+    assert not [q for q in queries if "blog_post_tags" in q["sql"]], "chosen again"
+
+    def publish_another():
+        newer = PostFactory(title="The night crossing")
+        newer.tags.add(Tag.objects.get(slug="climate"))
+
+    commit(publish_another)
+    shown = related_titles(client.get(post.get_absolute_url()))
+    assert shown == ["The night crossing", "Another crossing"]
+
+
+def test_related_reading_is_chosen_afresh_when_its_cards_render_otherwise(
+    client, commit, post, settings
+):
+    """A release or a setting that changes how cards render (their fingerprint) never reads
+    a section chosen before it, even within one generation of public content."""
+    settings.PAGE_CACHE_SECONDS = 0
+    commit(lambda: PostFactory(title="Another crossing").tags.add(Tag.objects.get(slug="climate")))
+    cache.clear()
+    assert related_titles(client.get(post.get_absolute_url())) == ["Another crossing"]
+    key = articles.cards_key()
+    with patch.object(articles, "cards_key", return_value=key + "-next"):
+        with CaptureQueriesContext(connection) as queries:
+            assert related_titles(client.get(post.get_absolute_url())) == ["Another crossing"]
+    assert [q for q in queries if "blog_post_tags" in q["sql"]], "read from before"
 
 
 def test_a_post_written_by_the_release_before_is_shown_then_stored(client, post):
