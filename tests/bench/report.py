@@ -116,7 +116,7 @@ def goals(results: dict) -> list[dict]:
     html_targets = [
         x
         for x in results["targets"]
-        if x["key"] not in ("noop", "nginx-static", "nginx-gzip-static")
+        if x["key"] not in ("noop", "nginx-static", "nginx-gzip-static") and x["group"] != "floor"
     ]
     uncompressed = [x["label"] for x in html_targets if x["encoding"] != "gzip"]
     visit = sizes["first_visit"]["total"]
