@@ -224,3 +224,17 @@ def test_a_name_saved_by_another_process_shows_once_the_local_copy_is_old(settin
     assert identity.current().site_name == settings.SITE_NAME
     settings.PAGE_CACHE_LOCAL_SECONDS = 0
     assert identity.current().site_name == "Calder Bay Notes"
+
+
+def test_a_setting_changed_since_the_last_page_counts_at_once(fresh_site, settings):
+    """The merged identity is kept per process for what it is made of: the stored values
+    and the settings it reads, so a changed setting is never answered from before."""
+    assert identity.current() is identity.current(), "merged once, not per use"
+    settings.SITE_NAME = "The Evening Dispatch"
+    settings.SITE_URL = "https://evening.example.org"
+    settings.DEFAULT_FROM_EMAIL = "webmaster@localhost"
+    site = identity.current()
+    assert site.site_name == "The Evening Dispatch"
+    assert site.sender_address == "webmaster@localhost"
+    settings.DEFAULT_FROM_EMAIL = ""
+    assert identity.current().sender_address == "noreply@evening.example.org"
