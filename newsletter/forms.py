@@ -150,9 +150,11 @@ def signup_form_context(*, request, source: str, form: SignupForm | None = None,
 
     A form sent back with errors (never cached) gets a stamp of its own; a page's form gets
     the page's stamp, which the script replaces with a fresh one (newsletter/tokens.py).
+    A page's form is empty, and the template prints its fields itself: no form is built
+    for it (a Form copies its fields each time, a tenth of the form's rendering).
     """
     return {
-        "form": form or SignupForm(source=source),
+        "form": form,
         "source": source,
         "stamp": tokens.make_form_stamp(for_page=form is None),
         "page": request.path if request is not None else "",

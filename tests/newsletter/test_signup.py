@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from newsletter import tokens
 from newsletter.consent import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
+from newsletter.forms import SignupForm
 from newsletter.models import Subscriber
 from tests.newsletter.factories import SubscriberFactory
 from tests.newsletter.support import post_signup, signup_data
@@ -214,3 +216,14 @@ def test_internationalised_domains_are_stored_in_ascii_and_match_their_unicode_f
         post_signup(client, signup_data("ZOE@XN--BCHER-KVA.example"), ip="198.51.100.1")
     assert list(Subscriber.objects.values_list("email", flat=True)) == ["zoe@xn--bcher-kva.example"]
     assert len(mail.outbox) == 1
+
+
+def test_a_pages_form_prints_every_field_the_signup_form_reads(client):
+    """A page's empty form is printed without building a SignupForm: the template must name
+    each of its fields, or a signup from that page would fail."""
+    html = client.get(reverse("newsletter:subscribe")).content.decode()
+    form_html = html.split('class="signup-form ', 1)[1].split("</form>", 1)[0]
+    printed = set(re.findall(r'name="([a-z_]+)"', form_html))
+    optional = {name for name, field in SignupForm.base_fields.items() if not field.required}
+    assert set(SignupForm.base_fields) - optional <= printed
+    assert printed <= set(SignupForm.base_fields)
