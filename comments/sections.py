@@ -20,6 +20,7 @@ again (`comments.counts.store_outdated_sections`).
 import hashlib
 
 from django.conf import settings
+from django.db import connections, router
 from django.template.loader import get_template, render_to_string
 from django.templatetags.static import static
 from django.utils.safestring import mark_safe
@@ -99,18 +100,29 @@ def store_sections(posts) -> None:
         )
 
 
+def _stored_row_sql(connection) -> str:
+    """The one query every uncached view of a post makes for its comments, as SQL: the ORM
+    built it afresh on each view, which cost more than running it (issue 12)."""
+    quote = connection.ops.quote_name
+    meta = Discussion._meta
+    fields = ("comment_count", "thread_count", "first_page_key", "first_page_html")
+    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
+    return (
+        f"SELECT {columns} FROM {quote(meta.db_table)} "
+        f"WHERE {quote(meta.get_field('post').column)} = %s"
+    )
+
+
 def stored_section(post, *, is_open: bool):
     """The post's (comments, threads) and its stored section, in one query: (stats, HTML with
     fresh signed fields), or (stats, None) when the section must be rendered live."""
-    # At most one row (post_id is unique): read as a list, which saves `first()`'s ordering.
-    rows = list(
-        Discussion.objects.filter(post_id=post.pk).values_list(
-            "comment_count", "thread_count", "first_page_key", "first_page_html"
-        )
-    )
-    if not rows:
+    connection = connections[router.db_for_read(Discussion)]
+    with connection.cursor() as cursor:
+        cursor.execute(_stored_row_sql(connection), [post.pk])
+        row = cursor.fetchone()  # at most one: post_id is the primary key
+    if row is None:
         return (0, 0), None
-    comment_count, thread_count, key, html = rows[0]
+    comment_count, thread_count, key, html = row
     stats = (comment_count, thread_count)
     if key != section_key(post, is_open=is_open):
         return stats, None
