@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from core import identity, seo
 
@@ -11,7 +12,8 @@ def site(request):
         "site_name": identity.current().site_name,
         "site_tagline": settings.SITE_TAGLINE,
         "site_url": settings.SITE_URL,
-        "default_social_image": seo.default_image(),
+        # Worked out only by a page that prints it: a post's stored head names its own.
+        "default_social_image": SimpleLazyObject(seo.default_image),
         "robots": getattr(request, "robots", ""),
         "canonical_url": "",
         "json_ld": None,
