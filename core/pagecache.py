@@ -167,7 +167,7 @@ def _has_personal_cookie(request) -> bool:
     return any(name in request.COOKIES for name in _personal_cookie_names())
 
 
-def _storable(response) -> bool:
+def storable(response) -> bool:
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
     vary = response.headers.get("Vary", "").lower()
@@ -375,8 +375,11 @@ class AnonymousPageCacheMiddleware:
         state = _current_state(now, stored)
         entry = stored.get(key)
         if entry is None or entry["generation"] != state["generation"]:
+            # The stored copy is compressed here, once, at level 9: the page is not compressed
+            # for this request too (core.middleware.GZipMiddleware) unless it is not stored.
+            request.page_cache_stores = True
             response = self.get_response(request)
-            if not _storable(response):
+            if not storable(response):
                 _count_uncached(request, response)
                 return response
             timeout = settings.PAGE_CACHE_SECONDS

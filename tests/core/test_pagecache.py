@@ -215,6 +215,29 @@ def test_a_page_rendered_for_one_request_is_compressed_fast_and_stored_at_level_
     assert stored.content == gzip.compress(plain, 9, mtime=0)
 
 
+def test_a_page_about_to_be_stored_is_compressed_once(client, monkeypatch):
+    """The first anonymous view renders, the cache compresses its copy at level 9 and answers
+    from it: the render is not compressed for that request as well. A 404 is not stored,
+    so it is compressed for its request as any other."""
+    post = PostFactory(title="Compressed once")
+    levels = []
+    original = gzip.compress
+
+    def counted(data, compresslevel=9, **kwargs):
+        levels.append(compresslevel)
+        return original(data, compresslevel, **kwargs)
+
+    monkeypatch.setattr(gzip, "compress", counted)
+    first = client.get(post.get_absolute_url(), headers={"accept-encoding": "gzip"})
+    assert levels == [9]
+    assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+    assert b"Compressed once" in gzip.decompress(first.content)
+    levels.clear()
+    missing = client.get("/2026/01/no-such-post/", headers={"accept-encoding": "gzip"})
+    assert missing.status_code == 404 and missing["Content-Encoding"] == "gzip"
+    assert levels == [3]
+
+
 def test_with_the_page_cache_off_no_page_is_written_to_the_cache(client, settings, monkeypatch):
     """Only pages: what a page derives from every post (its total, the sitemap) is still kept
     per generation by `remember_until_change`, which does not depend on the page cache."""
