@@ -260,11 +260,14 @@ def _smtp_timeout(raw: str) -> int:
         ) from None
 
 
-def cache_config(redis_url: str | None, *, fallback: dict) -> dict:
-    """A shared Redis cache when `REDIS_URL` is set, the given fallback otherwise."""
+def cache_config(redis_url: str | None, *, fallback: dict | None = None) -> dict:
+    """A shared Redis cache when `REDIS_URL` is set; otherwise `fallback`, by default the
+    database cache, which every gunicorn worker shares too, so invalidation reaches them all."""
     if redis_url:
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
-    return fallback
+    if fallback is not None:
+        return fallback
+    return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
 
 
 def media_storage_from_url(url: str | None) -> tuple[dict, str | None]:

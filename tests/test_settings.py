@@ -168,6 +168,10 @@ def test_redis_url_selects_the_redis_cache():
     config = env.cache_config("redis://127.0.0.1:6379/1", fallback={})
     assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert env.cache_config(None, fallback={"BACKEND": "x"}) == {"BACKEND": "x"}
+    assert env.cache_config(None) == {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+    }
 
 
 def test_whole_numbers_are_read_with_their_default_and_minimum():

@@ -144,16 +144,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    "default": env.cache_config(
-        os.environ.get("REDIS_URL"),
-        # The database cache is shared by every gunicorn worker, so invalidation reaches them all.
-        fallback={
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "django_cache",
-        },
-    )
-}
+CACHES = {"default": env.cache_config(os.environ.get("REDIS_URL"))}
 PAGE_CACHE_SECONDS = env.get_int("PAGE_CACHE_SECONDS", 300, minimum=0, unit="seconds")
 # How long a process answers from its own copy of a page before checking the shared cache for
 # a newer generation (core.pagecache.serve_cached_pages); 0 turns that copy off.

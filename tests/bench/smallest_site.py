@@ -42,15 +42,7 @@ settings.configure(
             sqlite_path=Path(os.environ["VAR_DIR"]) / "db.sqlite3",
         )
     },
-    CACHES={
-        "default": env.cache_config(
-            os.environ.get("REDIS_URL"),
-            fallback={
-                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                "LOCATION": "django_cache",
-            },
-        )
-    },
+    CACHES={"default": env.cache_config(os.environ.get("REDIS_URL"))},
     DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
 )
 django.setup()
