@@ -183,14 +183,16 @@ def _entry(response, generation: str) -> dict:
     rebuilt for the rare client without gzip), a weak ETag, and the header lists of each answer
     it can give, so serving it builds nothing."""
     content_type = response.headers.get("Content-Type", "")
-    body = response.content
-    if response.headers.get("Content-Encoding") == "gzip":  # GZipMiddleware, for this client
-        body = gzip.decompress(body)  # compressed fast, for one request: stored at level 9
-    gzipped = None
-    if len(body) >= MIN_COMPRESSIBLE_BYTES and content_type.startswith(COMPRESSIBLE_TYPES):
-        gzipped = gzip.compress(body, compresslevel=9, mtime=0)
-        if len(gzipped) >= len(body):
-            gzipped = None
+    # GZipMiddleware leaves what the cache stores to it; a view that gzips its own answer (the
+    # sitemap) did so once for all, and its bytes are kept as they are.
+    if response.headers.get("Content-Encoding") == "gzip":
+        gzipped, body = response.content, gzip.decompress(response.content)
+    else:
+        body, gzipped = response.content, None
+        if len(body) >= MIN_COMPRESSIBLE_BYTES and content_type.startswith(COMPRESSIBLE_TYPES):
+            gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+            if len(gzipped) >= len(body):
+                gzipped = None
     etag = f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
     common = [
         (name, value)

@@ -2,6 +2,7 @@ import datetime
 import gzip
 import http.client
 import urllib.parse
+import zlib
 
 import django.middleware.gzip
 import pytest
@@ -236,6 +237,11 @@ def test_a_page_about_to_be_stored_is_compressed_once(client, monkeypatch):
     missing = client.get("/2026/01/no-such-post/", headers={"accept-encoding": "gzip"})
     assert missing.status_code == 404 and missing["Content-Encoding"] == "gzip"
     assert levels == [3]
+    levels.clear()
+    sitemap = client.get(reverse("sitemap"), headers={"accept-encoding": "gzip"})
+    assert b"Compressed once" not in sitemap.content  # gzipped by its view, once
+    assert post.get_absolute_url().encode() in gzip.decompress(sitemap.content)
+    assert levels == [9], "the sitemap's own gzip is stored as it is"
 
 
 def test_with_the_page_cache_off_no_page_is_written_to_the_cache(client, settings, monkeypatch):
@@ -272,6 +278,18 @@ def test_the_wire_carries_gzip_bytes_from_a_real_server(live_server):
         assert response.getheader("Content-Encoding") == "gzip"
         assert raw[:2] == b"\x1f\x8b"
         assert b"Wire piece" in gzip.decompress(raw)
+    # A page rendered for its request alone (a 404 here) carries the random file name in its
+    # gzip header; a browser's zlib stream decoder reads past it.
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    connection.request("GET", "/2026/01/no-such-post/", headers={"Accept-Encoding": "gzip"})
+    response = connection.getresponse()
+    raw = response.read()
+    connection.close()
+    assert response.status == 404 and response.getheader("Content-Encoding") == "gzip"
+    assert int(response.getheader("Content-Length")) == len(raw)
+    assert raw[3] & gzip.FNAME
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    assert b"</html>" in decoder.decompress(raw) + decoder.flush() and decoder.eof
 
 
 def test_a_hit_costs_one_round_trip_to_the_shared_cache(client, monkeypatch):
