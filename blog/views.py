@@ -72,14 +72,17 @@ def related_cards(post, *, request=None) -> list[str]:
     published, edited or retagged, or a comment changes a count, and each of those starts
     a new generation; the key carries what the cards' rendering depends on besides their
     posts (`articles.cards_key`), so a release or a setting that changes them starts afresh.
+    Shared by every reader: a card shows nothing of the reader's (a stored one is rendered
+    without a request, byte for byte the same); the request only lets outdated cards read
+    their comment counts in one query (`comments.threads.request_stats`).
     """
     return remember_until_change(
         f"blog:related:{articles.cards_key()}:{post.pk}",
-        partial(choose_related_cards, post, request=request),
+        partial(_choose_related_cards, post, request=request),
     )
 
 
-def choose_related_cards(post, *, request=None) -> list[str]:
+def _choose_related_cards(post, *, request=None) -> list[str]:
     """Only the `RELATED_CANDIDATES` newest (post, shared tag) rows are weighed, so a tag on
     ten thousand posts costs what a tag on ten does (issue 12). They are counted here rather
     than with a grouped query (the ORM's machinery cost more than the rows themselves), and

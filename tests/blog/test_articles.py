@@ -363,6 +363,27 @@ def test_related_reading_is_chosen_once_per_change_of_public_content(
     assert shown == ["The night crossing", "Another crossing"]
 
 
+def test_related_reading_chosen_for_a_signed_in_reader_is_what_everyone_gets(
+    client, commit, post, settings
+):
+    """The section is shared by every reader, so the first view may be anyone's: cards
+    rendered live for signed-in staff are the ones an anonymous reader gets afresh."""
+    settings.PAGE_CACHE_SECONDS = 0
+    commit(lambda: PostFactory(title="Another crossing").tags.add(Tag.objects.get(slug="climate")))
+    Post.objects.update(article_key="")  # outdated: the cards render live, with the request
+
+    def related_section(html: bytes) -> bytes:
+        return html.split(b'id="related-title"', 1)[1].split(b"</section>", 1)[0]
+
+    cache.clear()
+    client.force_login(StaffFactory())
+    shared = related_section(client.get(post.get_absolute_url()).content)
+    client.logout()
+    assert related_section(client.get(post.get_absolute_url()).content) == shared
+    cache.clear()
+    assert related_section(client.get(post.get_absolute_url()).content) == shared
+
+
 def test_related_reading_is_chosen_afresh_when_its_cards_render_otherwise(
     client, commit, post, settings
 ):
