@@ -32,13 +32,14 @@ CACHE_KEY = "core:site-identity:1"
 FIELDS = ("site_name", "sender_name", "sender_address", "reply_to_address", "postal_address")
 
 
-def mail_domain() -> str:
-    """The site's own domain for mail, also the right-hand side of every Message-ID."""
-    return domain_of_site(settings.SITE_URL)
+def mail_domain(site_url: str | None = None) -> str:
+    """The site's own domain for mail (SITE_URL's unless given), also the right-hand side of
+    every Message-ID."""
+    return domain_of_site(settings.SITE_URL if site_url is None else site_url)
 
 
-def fallback_sender_address() -> str:
-    return f"noreply@{mail_domain()}"
+def fallback_sender_address(site_url: str | None = None) -> str:
+    return f"noreply@{mail_domain(site_url)}"
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def _merged(
     """The admin's values over the settings (`current()` reads both)."""
     stored = dict(zip(FIELDS, stored_values, strict=True))
     site_name = stored["site_name"] or site_name_setting
-    fallback_address = f"noreply@{domain_of_site(site_url)}"
+    fallback_address = fallback_sender_address(site_url)
     sender_address = stored["sender_address"] or parseaddr(default_from_email)[1]
     has_sender = bool(sender_address) and sender_address.lower() != fallback_address
     if not sender_address:
