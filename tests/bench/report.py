@@ -13,7 +13,7 @@ STOCK_SERVER = "stock xtd templates (bench URLs)"
 # The smallest Django site on the same database and cache (tests/bench/smallest_site.py).
 FLOOR_SQLITE = "smallest Django site (SQLite)"
 FLOOR_PG = "smallest Django site (PostgreSQL+Redis)"
-FLOOR_SERVERS = {FLOOR_SQLITE, FLOOR_PG}
+FLOOR_SERVERS = {FLOOR_SQLITE: "SQLite", FLOOR_PG: "PostgreSQL+Redis"}
 BASELINE_SERVERS = {NOOP_SERVER, STOCK_SERVER, *FLOOR_SERVERS}
 
 
@@ -138,8 +138,8 @@ def goals(results: dict) -> list[dict]:
     heaviest = max(ours, key=lambda name: max(ours[name]["rss_mb"], default=0), default="")
     detail = f"largest worker {largest:.1f} MB ({heaviest}), {restarts} worker restarts"
     floors = [
-        f"{max(memory[name]['rss_mb']):.1f} MB on {name.partition('(')[2].rstrip(')')}"
-        for name in (FLOOR_SQLITE, FLOOR_PG)
+        f"{max(memory[name]['rss_mb']):.1f} MB on {stack}"
+        for name, stack in FLOOR_SERVERS.items()
         if memory.get(name, {}).get("rss_mb")
     ]
     if floors:
