@@ -17,6 +17,7 @@ settings are never shown stale; `migrate`, an hourly job and `repair_comment_cou
 again (`comments.counts.store_outdated_sections`).
 """
 
+import functools
 import hashlib
 
 from django.conf import settings
@@ -100,10 +101,12 @@ def store_sections(posts) -> None:
         )
 
 
-def _stored_row_sql(connection) -> str:
-    """The one query every uncached view of a post makes for its comments, as SQL: the ORM
-    built it afresh on each view, which cost more than running it (issue 12)."""
-    quote = connection.ops.quote_name
+@functools.cache
+def _stored_row_sql(alias: str) -> str:
+    """The one query every uncached view of a post makes for its comments, as SQL written
+    once per database: the ORM built it afresh on each view, which cost more than running
+    it (issue 12)."""
+    quote = connections[alias].ops.quote_name
     meta = Discussion._meta
     fields = ("comment_count", "thread_count", "first_page_key", "first_page_html")
     columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
@@ -116,9 +119,9 @@ def _stored_row_sql(connection) -> str:
 def stored_section(post, *, is_open: bool):
     """The post's (comments, threads) and its stored section, in one query: (stats, HTML with
     fresh signed fields), or (stats, None) when the section must be rendered live."""
-    connection = connections[router.db_for_read(Discussion)]
-    with connection.cursor() as cursor:
-        cursor.execute(_stored_row_sql(connection), [post.pk])
+    alias = router.db_for_read(Discussion)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_stored_row_sql(alias), [post.pk])
         row = cursor.fetchone()  # at most one: post_id is the primary key
     if row is None:
         return (0, 0), None
